@@ -1,0 +1,48 @@
+import type { CsrMatrix } from './csr.js';
+
+/**
+ * The users evaluated in one phase (validation or test) of a split. All three
+ * matrices have one row per entry of `users` and one column per item of the
+ * dataset's item IdMap.
+ */
+export interface EvalSet {
+  /** Each evaluated user's row in the dataset's user IdMap. */
+  readonly users: Int32Array;
+  /** What the model is given for each user: their history, or the fold-in part for held-out users. */
+  readonly input: CsrMatrix;
+  /** Items removed from each user's ranking: the input plus anything else known (e.g. validation items at test time). */
+  readonly exclude: CsrMatrix;
+  /** The held-out items (with their rating values, for explicit data) to be found or predicted. */
+  readonly targets: CsrMatrix;
+}
+
+/** A JSON-able description of how a split was made, enough to make it again. */
+export type SplitProtocol =
+  | { readonly kind: 'random-ratings'; readonly testFraction: number; readonly validationFraction: number; readonly seed: number }
+  | { readonly kind: 'user-ratio'; readonly ratios: readonly [number, number, number]; readonly seed: number }
+  | {
+      readonly kind: 'held-out-users';
+      readonly validationUsers: number;
+      readonly testUsers: number;
+      readonly foldInFraction: number;
+      readonly seed: number;
+    }
+  | { readonly kind: 'leave-last-out'; readonly validation: boolean; readonly seed: number }
+  | { readonly kind: 'time'; readonly validationFraction: number; readonly testFraction: number; readonly seed: number };
+
+/**
+ * A train/validation/test partition of one dataset's interaction matrix.
+ * `train` is nUsers × nItems over every user of the dataset; users held out
+ * entirely (strong generalisation) have empty rows in it.
+ */
+export interface Split {
+  readonly protocol: SplitProtocol;
+  readonly train: CsrMatrix;
+  readonly validation?: EvalSet;
+  readonly test: EvalSet;
+  /** External ids, so that a saved split can be evaluated by another system. */
+  readonly userIds: readonly string[];
+  readonly itemIds: readonly string[];
+  /** Fingerprint of the source data the split was made from. */
+  readonly dataFingerprint: string;
+}
