@@ -2,8 +2,9 @@ import type { CsrMatrix } from './csr.js';
 
 /**
  * The users evaluated in one phase (validation or test) of a split. All three
- * matrices have one row per entry of `users` and one column per item of the
- * dataset's item IdMap.
+ * matrices have one row per entry of `users` and one column per entry of the
+ * split's `itemIds` (the dataset's items, or a subset of them when the
+ * protocol drops items, e.g. held-out users restricted to training items).
  */
 export interface EvalSet {
   /** Each evaluated user's row in the dataset's user IdMap. */
@@ -26,6 +27,10 @@ export type SplitProtocol =
       readonly testUsers: number;
       readonly foldInFraction: number;
       readonly seed: number;
+      /** Keep only items seen in training users' interactions (Mult-VAE's notebook); default true. */
+      readonly restrictToTrainItems?: boolean;
+      /** Held-out users with fewer (kept) items get no targets and are not evaluated; default 5. */
+      readonly minHeldOutItems?: number;
     }
   | { readonly kind: 'leave-last-out'; readonly validation: boolean; readonly seed: number }
   | { readonly kind: 'time'; readonly validationFraction: number; readonly testFraction: number; readonly seed: number };
