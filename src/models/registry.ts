@@ -1,0 +1,50 @@
+/**
+ * Models by name. The baselines are registered here; other model modules
+ * (AutoRec, Mult-VAE, ...) call `registerModelFactory` or are added to
+ * BUILT_IN_FACTORIES, and the CLI, the model files and the server find them
+ * by the name stored in a manifest or typed on the command line.
+ */
+import type { ModelFactory } from './model.js';
+import { easeFactory } from './ease.js';
+import { itemKnnFactory } from './item-knn.js';
+import { popularityFactory } from './popularity.js';
+import { parseHyperParameterStrings } from './hyper-parameters.js';
+
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory];
+
+const factories = new Map<string, ModelFactory>();
+
+/** Makes a model available by its name. Throws when another factory already holds the name. */
+export function registerModelFactory(factory: ModelFactory): void {
+  if (!/^[a-z][a-z0-9_-]*$/.test(factory.name)) {
+    throw new Error(`model name '${factory.name}' must be lower-case letters, digits, '-' and '_', starting with a letter`);
+  }
+  const existing = factories.get(factory.name);
+  if (existing !== undefined && existing !== factory) throw new Error(`a model named '${factory.name}' is already registered`);
+  factories.set(factory.name, factory);
+}
+
+for (const factory of BUILT_IN_FACTORIES) registerModelFactory(factory);
+
+/** The factory registered as `name`; the error lists the known names. */
+export function getModelFactory(name: string): ModelFactory {
+  const factory = factories.get(name);
+  if (factory === undefined) {
+    throw new Error(`unknown model '${name}'; known models: ${[...factories.keys()].sort().join(', ')}`);
+  }
+  return factory;
+}
+
+/** Every registered factory, by name. */
+export function listModelFactories(): ModelFactory[] {
+  return [...factories.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Command-line hyper-parameters (`{ lambda: '500' }`) typed after the
+ * factory's defaults; unknown names and unparsable values throw. Returns only
+ * the given names: `factory.create` merges the defaults under them.
+ */
+export function parseHyperParameters(factory: ModelFactory, values: Readonly<Record<string, string>>): Record<string, unknown> {
+  return parseHyperParameterStrings(factory.name, factory.defaults, values);
+}
