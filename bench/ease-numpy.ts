@@ -1,0 +1,79 @@
+/**
+ * EASE in recoder vs EASE in NumPy on the same saved split.
+ *
+ *   node dist/bench/ease-numpy.js [--dataset ml-1m] [--lambda 500] [--seed 1] [--users 600]
+ *
+ * Makes a held-out-users split (every rated movie a positive; N validation and N
+ * test users, 80/20 fold-in), saves it, fits EASE in recoder and in NumPy
+ * (/usr/bin/python3 bench/peers/ease_numpy.py) on that file, and prints both
+ * sides' metrics, fit times and the ratio as JSON, then a table.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadSplit, saveSplit } from '../src/data/split-io.js';
+import { makeSplit } from '../src/data/splits/index.js';
+import { evaluateRanking } from '../src/eval/evaluate.js';
+import { prepareData } from '../src/experiment/prepare.js';
+import { easeFactory } from '../src/models/ease.js';
+
+const { values: args } = parseArgs({
+  options: {
+    dataset: { type: 'string', default: 'ml-1m' },
+    lambda: { type: 'string', default: '500' },
+    seed: { type: 'string', default: '1' },
+    users: { type: 'string', default: '600' },
+  },
+});
+const lambda = Number(args.lambda);
+const seed = Number(args.seed);
+const heldOut = Number(args.users);
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const prepared = await prepareData({ dataset: args.dataset!, implicit: true });
+const made = makeSplit(prepared.data, { kind: 'held-out-users', validationUsers: heldOut, testUsers: heldOut, foldInFraction: 0.8, seed });
+const splitFile = join(mkdtempSync(join(tmpdir(), 'recoder-bench-')), `${args.dataset}-seed${seed}.split.safetensors`);
+await saveSplit(splitFile, made);
+// Both systems read the same file.
+const split = await loadSplit(splitFile);
+
+const model = easeFactory.create({ lambda });
+const started = performance.now();
+await model.fit(split.train, { seed });
+const recoderFitSeconds = (performance.now() - started) / 1000;
+const evaluation = evaluateRanking(model, split.test, { metrics: ['ndcg@100', 'recall@20', 'recall@50', 'recall_capped@20', 'recall_capped@50'] });
+const recoderMetrics = Object.fromEntries(Object.entries(evaluation.metrics).map(([k, v]) => [k, v.mean]));
+
+const peerOutput = execFileSync('/usr/bin/python3', [join(repoRoot, 'bench/peers/ease_numpy.py'), splitFile, String(lambda)], {
+  cwd: join(repoRoot, 'bench/peers'),
+  encoding: 'utf8',
+  maxBuffer: 1 << 24,
+});
+const peer = JSON.parse(peerOutput) as { fitSeconds: number; metrics: Record<string, number>; numpyVersion: string; blas: string };
+
+const result = {
+  benchmark: 'ease-fit',
+  dataset: args.dataset,
+  protocol: split.protocol,
+  dataFingerprint: split.dataFingerprint,
+  splitFile,
+  lambda,
+  items: split.itemIds.length,
+  trainInteractions: split.train.nnz,
+  testUsers: evaluation.users,
+  recoder: { fitSeconds: recoderFitSeconds, metrics: recoderMetrics, engine: 'TypeScript (float64, blocked Cholesky)' },
+  numpy: { fitSeconds: peer.fitSeconds, metrics: peer.metrics, version: peer.numpyVersion, blas: peer.blas },
+  fitTimeRatioRecoderOverNumpy: recoderFitSeconds / peer.fitSeconds,
+  ndcg100AbsoluteDifference: Math.abs(recoderMetrics['ndcg@100']! - peer.metrics['ndcg@100']!),
+};
+console.log(JSON.stringify(result, null, 2));
+const rows = [
+  ['system', 'fit s', 'ndcg@100', 'recall@20', 'recall@50'],
+  ['recoder', recoderFitSeconds.toFixed(2), ...['ndcg@100', 'recall@20', 'recall@50'].map((k) => recoderMetrics[k]!.toFixed(4))],
+  ['numpy', peer.fitSeconds.toFixed(2), ...['ndcg@100', 'recall@20', 'recall@50'].map((k) => peer.metrics[k]!.toFixed(4))],
+];
+for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(8) : c.padStart(10))).join(' '));
+console.log(`fit time ratio recoder/numpy: ${result.fitTimeRatioRecoderOverNumpy.toFixed(2)}`);

@@ -1,0 +1,74 @@
+import { Command } from 'commander';
+import { evaluationToJSON, formatMetricTable, type MetricTableRow } from '../../eval/report.js';
+import { runOnSplit } from '../../experiment/run.js';
+import { libraryVersion } from '../../models/model-file.js';
+import { addDataOptions, addSplitOptions, type DataOptions, type SplitOptions } from '../data-options.js';
+import { collect, modelChoicesFrom, predictsRatings } from '../model-options.js';
+import { createOutput } from '../output.js';
+import { obtainSplit } from '../split-source.js';
+
+interface EvaluateOptions extends DataOptions, SplitOptions {
+  model: string;
+  param: string[];
+  metrics?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function evaluateCommand(): Command {
+  const command = new Command('evaluate')
+    .description('fit one or more models on a split and report metrics on its test users (full-catalogue ranking)')
+    .requiredOption('-m, --model <names>', 'model name(s), comma-separated: popularity,itemknn,ease')
+    .option('-p, --param <name=value>', 'hyper-parameter (model.name=value when several models); repeatable', collect, [])
+    .option('--metrics <list>', 'ranking metrics, e.g. ndcg@100,recall@20,recall_capped@20 (default: a standard set)')
+    .option('--json', 'print the results as JSON on stdout')
+    .option('-q, --quiet', 'no progress or log lines on stderr');
+  addDataOptions(command);
+  addSplitOptions(command, { protocol: 'held-out-users' });
+  return command.action(async (options: EvaluateOptions) => {
+    if (!options.dataset && !options.split) throw new Error('give --dataset (and a protocol) or --split FILE');
+    const out = createOutput(options);
+    const choices = modelChoicesFrom(options.model, options.param);
+    const ratingModels = choices.filter(predictsRatings);
+    if (ratingModels.length > 0 && ratingModels.length < choices.length) {
+      throw new Error('rating predictors and top-N models are evaluated differently; evaluate them in separate runs');
+    }
+    const source = await obtainSplit(options, ratingModels.length === 0, out.log);
+    const metrics = options.metrics?.split(',').map((m) => m.trim()).filter((m) => m !== '');
+    const runs = [];
+    const rows: MetricTableRow[] = [];
+    for (const choice of choices) {
+      const result = await runOnSplit(choice, source.split, {
+        seed: options.seed,
+        ...(metrics ? { metrics } : {}),
+        onProgress: out.onFitProgress,
+      });
+      out.progress.stop();
+      out.log(`${choice.name}: fit ${result.fitSeconds.toFixed(2)} s, evaluated ${result.test.users} test users in ${result.test.seconds.toFixed(2)} s`);
+      const report = evaluationToJSON(result.test);
+      runs.push({
+        recoderVersion: libraryVersion(),
+        model: choice.name,
+        hyperParameters: result.model.hyperParameters,
+        dataset: source.datasetName,
+        dataFingerprint: source.split.dataFingerprint,
+        preprocessing: source.preprocessing,
+        protocol: source.split.protocol,
+        seed: options.seed,
+        ...(source.splitFile ? { splitFile: source.splitFile } : {}),
+        fitSeconds: result.fitSeconds,
+        ...report,
+        ...(result.validation ? { validation: evaluationToJSON(result.validation).metrics } : {}),
+      });
+      rows.push({ label: choice.name, metrics: result.test.metrics });
+    }
+    if (out.json) {
+      out.resultJSON(runs.length === 1 ? runs[0] : runs);
+      return;
+    }
+    const p = source.split.protocol;
+    out.result(`dataset ${source.datasetName} | protocol ${p.kind} | seed ${p.seed} | ${source.split.test.users.length} test users`);
+    out.result(formatMetricTable(rows));
+    out.result(`fit seconds: ${runs.map((r) => `${r.model} ${r.fitSeconds.toFixed(2)}`).join(', ')}`);
+  });
+}

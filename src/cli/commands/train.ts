@@ -1,0 +1,111 @@
+import { Command } from 'commander';
+import { resolve } from 'node:path';
+import { evaluationToJSON } from '../../eval/report.js';
+import { prepareData } from '../../experiment/prepare.js';
+import { evaluateOnSplit, fitOnSplit, type ModelChoice } from '../../experiment/run.js';
+import { fingerprintOf } from '../../data/splits/parts.js';
+import { saveModel, type ModelManifest } from '../../models/model-file.js';
+import { getModelFactory } from '../../models/registry.js';
+import { addDataOptions, addSplitOptions, dataSpecFrom, type DataOptions, type SplitOptions } from '../data-options.js';
+import { collect, modelChoicesFrom, predictsRatings } from '../model-options.js';
+import { createOutput, type Output } from '../output.js';
+import { obtainSplit } from '../split-source.js';
+
+interface TrainOptions extends DataOptions, SplitOptions {
+  model: string;
+  param: string[];
+  out: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function trainCommand(): Command {
+  const command = new Command('train')
+    .description('fit a model and save it (manifest.json + weights.safetensors); with --protocol, fit on the split and record its test metrics')
+    .requiredOption('-m, --model <name>', 'model name: popularity, itemknn, ease, ...')
+    .option('-p, --param <name=value>', 'hyper-parameter; repeatable', collect, [])
+    .requiredOption('-o, --out <dir>', 'model directory to write')
+    .option('--json', 'print the manifest as JSON on stdout')
+    .option('-q, --quiet', 'no progress or log lines on stderr');
+  addDataOptions(command);
+  addSplitOptions(command, { protocol: 'none' });
+  return command.action(async (options: TrainOptions) => {
+    const out = createOutput(options);
+    const choices = modelChoicesFrom(options.model, options.param);
+    if (choices.length !== 1) throw new Error('train fits one model; use evaluate to compare several');
+    const choice = choices[0]!;
+    // Ctrl-C stops training between blocks; the model directory is only written after a finished fit.
+    const controller = new AbortController();
+    const onSignal = () => {
+      out.log('cancelling: the model directory will not be written');
+      controller.abort();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const manifest = options.protocol === 'none'
+        ? await trainOnAllData(options, choice, out, controller.signal)
+        : await trainOnSplit(options, choice, out, controller.signal);
+      out.log(`saved ${manifest.model} to ${resolve(options.out)}`);
+      if (out.json) out.resultJSON(manifest);
+      else out.result(`model ${manifest.model} saved to ${resolve(options.out)}${manifest.metrics ? ` | test ${formatMetrics(manifest.metrics)}` : ''}`);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+}
+
+function formatMetrics(metrics: Record<string, number>): string {
+  return Object.entries(metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ');
+}
+
+async function trainOnAllData(options: TrainOptions, choice: ModelChoice, out: Output, signal: AbortSignal): Promise<ModelManifest> {
+  const prepared = await prepareData(dataSpecFrom(options, !predictsRatings(choice)));
+  const { data } = prepared;
+  out.log(`read ${prepared.dataset.name}: ${data.userIds.length} users, ${data.itemIds.length} items, ${data.matrix.nnz} interactions`);
+  const model = getModelFactory(choice.name).create({ ...choice.hyperParameters });
+  const started = performance.now();
+  await model.fit(data.matrix, { seed: options.seed, onProgress: out.onFitProgress, signal });
+  out.progress.stop();
+  const fitSeconds = (performance.now() - started) / 1000;
+  out.log(`fit ${choice.name} in ${fitSeconds.toFixed(2)} s`);
+  return saveModel(options.out, model, {
+    data: {
+      name: prepared.dataset.name,
+      fingerprint: fingerprintOf(data),
+      nUsers: data.userIds.length,
+      nItems: data.itemIds.length,
+      nInteractions: data.matrix.nnz,
+    },
+    userIds: data.userIds,
+    itemIds: data.itemIds,
+    history: data.matrix,
+    fitSeconds,
+  });
+}
+
+async function trainOnSplit(options: TrainOptions, choice: ModelChoice, out: Output, signal: AbortSignal): Promise<ModelManifest> {
+  const source = await obtainSplit(options, !predictsRatings(choice), out.log);
+  const { split } = source;
+  const fitted = await fitOnSplit(choice, split, { seed: options.seed, onProgress: out.onFitProgress, signal });
+  out.progress.stop();
+  const test = evaluationToJSON(evaluateOnSplit(fitted.model, split, 'test', { onProgress: out.onFitProgress }));
+  out.progress.stop();
+  const metrics = Object.fromEntries(Object.entries(test.metrics).filter((e): e is [string, number] => e[1] !== null));
+  return saveModel(options.out, fitted.model, {
+    data: {
+      name: source.datasetName,
+      fingerprint: split.dataFingerprint,
+      nUsers: split.userIds.length,
+      nItems: split.itemIds.length,
+      nInteractions: source.nInteractions,
+    },
+    userIds: split.userIds,
+    itemIds: split.itemIds,
+    history: split.train,
+    protocol: split.protocol,
+    metrics,
+    fitSeconds: fitted.fitSeconds,
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * Command-line options shared by every command that reads a dataset and
+ * splits it, and their translation into a DataSpec and a SplitProtocol.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { DuplicatePolicy } from '../data/csr.js';
+import { DATASET_FORMATS, type DatasetFormat, type DatasetReadOptions } from '../data/readers/index.js';
+import type { SplitProtocol } from '../data/split-types.js';
+import type { DataSpec } from '../experiment/prepare.js';
+
+export const PROTOCOLS = ['held-out-users', 'user-ratio', 'random-ratings', 'leave-last-out', 'time'] as const;
+export type ProtocolName = (typeof PROTOCOLS)[number];
+
+export interface DataOptions {
+  dataset?: string;
+  format?: DatasetFormat;
+  dataDir?: string;
+  skipInvalid?: boolean;
+  delimiter?: string;
+  header?: boolean;
+  columns?: string;
+  duplicates: DuplicatePolicy;
+  minRating?: number;
+  minUserInteractions?: number;
+  minItemInteractions?: number;
+}
+
+export interface SplitOptions {
+  protocol: ProtocolName | 'none';
+  seed: number;
+  validationUsers: number;
+  testUsers: number;
+  foldIn: number;
+  ratios: [number, number, number];
+  testFraction: number;
+  validationFraction: number;
+  validation: boolean;
+  split?: string;
+  saveSplit?: string;
+}
+
+export const parseInteger = (name: string) => (text: string): number => {
+  const value = Number(text);
+  if (!Number.isInteger(value)) throw new InvalidArgumentError(`${name} must be an integer, got '${text}'`);
+  return value;
+};
+
+export const parseNumber = (name: string) => (text: string): number => {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new InvalidArgumentError(`${name} must be a number, got '${text}'`);
+  return value;
+};
+
+const parseRatios = (text: string): [number, number, number] => {
+  const parts = text.split(/[,:]/).map(Number);
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0)) {
+    throw new InvalidArgumentError(`--ratios takes three non-negative numbers like 0.8,0.1,0.1 or 8:1:1, got '${text}'`);
+  }
+  const total = parts[0]! + parts[1]! + parts[2]!;
+  return [parts[0]! / total, parts[1]! / total, parts[2]! / total];
+};
+
+export function addDataOptions(command: Command): Command {
+  return command
+    .option('-d, --dataset <name|path>', 'a known dataset (ml-100k, ml-1m, ml-latest-small, ...) or a path')
+    .addOption(new Option('--format <format>', 'how to read a path').choices(DATASET_FORMATS))
+    .option('--data-dir <dir>', 'folder of the known datasets (default: $RECODER_DATA_DIR or ../shared/datasets)')
+    .option('--skip-invalid', 'skip malformed lines and report them instead of stopping at the first')
+    .option('--delimiter <char>', "field delimiter for --format delimited (default ','; 'tab' for a tab)")
+    .option('--no-header', 'for --format delimited: the file has no header line (columns are then 0-based indices)')
+    .option('--columns <mapping>', 'for --format delimited/jsonl: user=COL,item=COL[,rating=COL][,timestamp=COL][,eventType=COL][,weight=COL]')
+    .addOption(new Option('--duplicates <policy>', 'how repeated (user, item) pairs combine').choices(['last', 'sum', 'max']).default('last'))
+    .option('--min-rating <r>', 'positives are ratings >= r (e.g. 4 for "> 3.5"); default: every interaction', parseNumber('--min-rating'))
+    .option('--min-user-interactions <n>', 'iterative k-core: minimum interactions per user', parseInteger('--min-user-interactions'))
+    .option('--min-item-interactions <n>', 'iterative k-core: minimum interactions per item', parseInteger('--min-item-interactions'));
+}
+
+export function addSplitOptions(command: Command, defaults: { protocol: ProtocolName | 'none' }): Command {
+  const choices = defaults.protocol === 'none' ? ['none', ...PROTOCOLS] : [...PROTOCOLS];
+  const help = defaults.protocol === 'none' ? "evaluation protocol ('none': fit on all data, no evaluation)" : 'evaluation protocol';
+  return command
+    .addOption(new Option('--protocol <protocol>', help).choices(choices).default(defaults.protocol))
+    .option('--seed <n>', 'seed for the split and the model', parseInteger('--seed'), 1)
+    .option('--validation-users <n>', 'held-out-users: validation users', parseInteger('--validation-users'), 600)
+    .option('--test-users <n>', 'held-out-users: test users', parseInteger('--test-users'), 600)
+    .option('--fold-in <fraction>', "held-out-users: fraction of a held-out user's items given as input", parseNumber('--fold-in'), 0.8)
+    .option('--ratios <r>', 'user-ratio: train,validation,test per user', parseRatios, [0.8, 0.1, 0.1])
+    .option('--test-fraction <f>', 'random-ratings and time: test fraction', parseNumber('--test-fraction'), 0.1)
+    .option('--validation-fraction <f>', 'random-ratings and time: validation fraction', parseNumber('--validation-fraction'), 0)
+    .option('--no-validation', 'leave-last-out: no validation item')
+    .option('--split <file>', 'evaluate on a saved split instead of making one (the dataset options must match its fingerprint)')
+    .option('--save-split <file>', 'write the split used, so a peer system can be evaluated on exactly the same one');
+}
+
+function parseColumns(text: string | undefined, format: DatasetFormat): Record<string, string | number> {
+  if (!text) throw new InvalidArgumentError(`--format ${format} needs --columns user=COL,item=COL[,rating=COL,...]`);
+  const columns: Record<string, string | number> = {};
+  for (const pair of text.split(',')) {
+    const [key, value] = pair.split('=');
+    if (!key || value === undefined || value === '') throw new InvalidArgumentError(`--columns: '${pair}' is not key=COLUMN`);
+    columns[key.trim()] = /^\d+$/.test(value.trim()) ? Number(value.trim()) : value.trim();
+  }
+  return columns;
+}
+
+function readOptionsFor(options: DataOptions): DatasetReadOptions {
+  const read: DatasetReadOptions = { skipInvalid: options.skipInvalid ?? false };
+  if (options.format === 'delimited') {
+    const delimiter = options.delimiter === 'tab' ? '\t' : (options.delimiter ?? ',');
+    return {
+      ...read,
+      delimited: { columns: parseColumns(options.columns, 'delimited') as never, delimiter, header: options.header ?? true },
+    };
+  }
+  if (options.format === 'jsonl') return { ...read, jsonLines: { fields: parseColumns(options.columns, 'jsonl') as never } };
+  return read;
+}
+
+export function dataSpecFrom(options: DataOptions, implicit: boolean): DataSpec {
+  if (!options.dataset) throw new InvalidArgumentError('--dataset is required');
+  return {
+    dataset: options.dataset,
+    ...(options.format ? { format: options.format } : {}),
+    ...(options.dataDir ? { dataDirectory: options.dataDir } : {}),
+    readOptions: readOptionsFor(options),
+    duplicates: options.duplicates,
+    implicit,
+    ...(options.minRating !== undefined ? { minRating: options.minRating } : {}),
+    ...(options.minUserInteractions !== undefined ? { minUserInteractions: options.minUserInteractions } : {}),
+    ...(options.minItemInteractions !== undefined ? { minItemInteractions: options.minItemInteractions } : {}),
+  };
+}
+
+export function protocolFrom(options: SplitOptions): SplitProtocol {
+  const seed = options.seed;
+  switch (options.protocol) {
+    case 'held-out-users':
+      return { kind: 'held-out-users', validationUsers: options.validationUsers, testUsers: options.testUsers, foldInFraction: options.foldIn, seed };
+    case 'user-ratio':
+      return { kind: 'user-ratio', ratios: options.ratios, seed };
+    case 'random-ratings':
+      return { kind: 'random-ratings', testFraction: options.testFraction, validationFraction: options.validationFraction, seed };
+    case 'leave-last-out':
+      return { kind: 'leave-last-out', validation: options.validation, seed };
+    case 'time':
+      return { kind: 'time', validationFraction: options.validationFraction, testFraction: options.testFraction, seed };
+    case 'none':
+      throw new InvalidArgumentError("protocol 'none' makes no split");
+  }
+}
+
+/** Rating prediction protocols keep rating values; ranking protocols make every kept interaction a positive. */
+export const isRatingProtocol = (protocol: ProtocolName): boolean => protocol === 'random-ratings';

@@ -1,0 +1,28 @@
+/** How commands talk: results on stdout (a table, or JSON with --json), logs and progress on stderr. */
+import { createProgressReporter, type ProgressReporter } from './progress.js';
+import type { FitProgress } from '../models/model.js';
+
+export interface Output {
+  readonly json: boolean;
+  log(line: string): void;
+  result(text: string): void;
+  resultJSON(value: unknown): void;
+  progress: ProgressReporter;
+  onFitProgress: (p: FitProgress) => void;
+}
+
+export function createOutput(options: { json?: boolean; quiet?: boolean }): Output {
+  const json = options.json ?? false;
+  const quiet = options.quiet ?? false;
+  const progress = createProgressReporter({ quiet });
+  return {
+    json,
+    log: (line) => {
+      if (!quiet) process.stderr.write(line + '\n');
+    },
+    result: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
+    resultJSON: (value) => process.stdout.write(JSON.stringify(value, null, 2) + '\n'),
+    progress,
+    onFitProgress: (p) => progress.update(p.phase, p.done, p.total, p.values),
+  };
+}
