@@ -3,6 +3,7 @@
  * dataset and a protocol, optionally saved (--save-split) for a peer system.
  */
 import { loadSplit, saveSplit } from '../data/split-io.js';
+import type { Dataset } from '../data/interactions.js';
 import type { Split } from '../data/split-types.js';
 import { makeSplit } from '../data/splits/index.js';
 import { fingerprintOf } from '../data/splits/parts.js';
@@ -16,6 +17,8 @@ export interface SplitSource {
   readonly preprocessing: Preprocessing | null;
   readonly nInteractions: number;
   readonly splitFile?: string;
+  /** The dataset read (absent for a loaded split), for its attribute tables. */
+  readonly dataset?: Dataset;
 }
 
 export async function obtainSplit(
@@ -69,6 +72,7 @@ export async function obtainSplit(
     datasetName: prepared.dataset.name,
     preprocessing: prepared.preprocessing,
     nInteractions: data.matrix.nnz,
+    dataset: prepared.dataset,
     ...(options.saveSplit ? { splitFile: options.saveSplit } : {}),
   };
 }

@@ -34,6 +34,7 @@ export const MODEL_FORMAT = 'recoder-model';
 export const MODEL_FORMAT_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
+export const ITEM_ATTRIBUTES_FILE = 'items.json';
 const HISTORY_PREFIX = 'history';
 
 /** The data a model was fitted on. */
@@ -68,6 +69,8 @@ export interface ModelManifest {
   readonly itemIds: string[];
   /** External user id of each history row. */
   readonly userIds: string[];
+  /** File beside the manifest with one attribute object (title, genres, ...) per item, when saved. */
+  readonly itemAttributesFile?: string;
 }
 
 export interface SaveModelInfo {
@@ -81,6 +84,8 @@ export interface SaveModelInfo {
   readonly fitSeconds?: number;
   /** Defaults to now. */
   readonly createdAt?: Date;
+  /** Attributes of each item (title, genres, ...), aligned with `itemIds`; null where unknown. */
+  readonly itemAttributes?: ReadonlyArray<Readonly<Record<string, unknown>> | null>;
 }
 
 export interface LoadedModel {
@@ -88,6 +93,8 @@ export interface LoadedModel {
   readonly manifest: ModelManifest;
   /** Training interactions, users × items, rows in `manifest.userIds` order. */
   readonly history: CsrMatrix;
+  /** Item attributes aligned with `manifest.itemIds`, when the model was saved with them. */
+  readonly itemAttributes?: ReadonlyArray<Readonly<Record<string, unknown>> | null>;
 }
 
 let cachedLibraryVersion: string | undefined;
@@ -153,8 +160,14 @@ export async function saveModel(dir: string, model: Recommender, info: SaveModel
     weights: { file: WEIGHTS_FILE, bytes: weightBytes.length, sha256: sha256(weightBytes) },
     itemIds: [...info.itemIds],
     userIds: [...info.userIds],
+    ...(info.itemAttributes !== undefined ? { itemAttributesFile: ITEM_ATTRIBUTES_FILE } : {}),
   };
+  if (info.itemAttributes !== undefined && info.itemAttributes.length !== info.itemIds.length) {
+    throw new Error(`cannot save model: ${info.itemAttributes.length} item attribute rows for ${info.itemIds.length} items`);
+  }
   await mkdir(dir, { recursive: true });
+  // The manifest goes last: it is what makes the other files a model.
+  if (info.itemAttributes !== undefined) await writeFileAtomic(join(dir, ITEM_ATTRIBUTES_FILE), JSON.stringify(info.itemAttributes) + '\n');
   await writeFileAtomic(join(dir, WEIGHTS_FILE), weightBytes);
   await writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
@@ -271,5 +284,22 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   } catch (e) {
     throw new Error(`${dir}: cannot restore model '${manifest.model}': ${(e as Error).message}`, { cause: e });
   }
-  return { model, manifest, history };
+  if (manifest.itemAttributesFile === undefined) return { model, manifest, history };
+  return { model, manifest, history, itemAttributes: await readItemAttributes(dir, manifest) };
+}
+
+async function readItemAttributes(dir: string, manifest: ModelManifest): Promise<Array<Record<string, unknown> | null>> {
+  const file = manifest.itemAttributesFile!;
+  if (file.includes('/') || file.includes('\\')) throw new Error(`${join(dir, MANIFEST_FILE)}: field 'itemAttributesFile' should be a file name, got ${file}`);
+  const path = join(dir, file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: cannot read item attributes (${(e as Error).message})`);
+  }
+  if (!Array.isArray(parsed) || parsed.length !== manifest.itemIds.length) {
+    throw new Error(`${path}: expected a list of ${manifest.itemIds.length} item attribute objects (one per item)`);
+  }
+  return parsed as Array<Record<string, unknown> | null>;
 }

@@ -131,3 +131,17 @@ test('saving checks that ids, history and model agree', async () => {
   );
   await assert.rejects(saveModel('/nonexistent/never-written', getModelFactory('ease').create({}), infoFor(model)), /model 'ease' is not fitted/);
 });
+
+test('item attributes are saved beside the model and come back aligned with the item ids', async () => {
+  await withTempDir(async (dir) => {
+    const model = await fitted('popularity');
+    const itemAttributes = Array.from({ length: train.nCols }, (_, i) => (i === 3 ? null : { title: `Film ${i}`, genres: ['Drama'] }));
+    const manifest = await saveModel(dir, model, { ...infoFor(model), itemAttributes });
+    assert.equal(manifest.itemAttributesFile, 'items.json');
+    const loaded = await loadModel(dir);
+    assert.deepEqual(loaded.itemAttributes, itemAttributes);
+    await assert.rejects(saveModel(dir, model, { ...infoFor(model), itemAttributes: itemAttributes.slice(1) }), /9 item attribute rows for 10 items/);
+    await writeFile(join(dir, 'items.json'), '[{"title": "only one"}]');
+    await assert.rejects(loadModel(dir), /items\.json: expected a list of 10 item attribute objects/);
+  });
+});

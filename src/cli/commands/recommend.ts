@@ -27,7 +27,7 @@ export function recommendCommand(): Command {
       const out = createOutput({ json: options.json ?? false, quiet: true });
       if ((options.user === undefined) === (options.items === undefined)) throw new Error('give exactly one of --user ID or --items ID,ID,...');
       if (options.n < 1) throw new Error(`--n must be at least 1, got ${options.n}`);
-      const { model, manifest, history } = await loadModel(options.modelDir);
+      const { model, manifest, history, itemAttributes } = await loadModel(options.modelDir);
       let input: CsrMatrix;
       let users: Int32Array;
       const unknownItems: string[] = [];
@@ -54,7 +54,8 @@ export function recommendCommand(): Command {
       for (let r = 0; r < options.n; r++) {
         const item = top.items[r]!;
         if (item < 0) break;
-        recommendations.push({ item: manifest.itemIds[item]!, score: top.scores![r]! });
+        const attributes = itemAttributes?.[item];
+        recommendations.push({ item: manifest.itemIds[item]!, score: top.scores![r]!, ...(attributes ? { attributes } : {}) });
       }
       const result = {
         model: manifest.model,
@@ -67,6 +68,12 @@ export function recommendCommand(): Command {
         return;
       }
       if (unknownItems.length > 0) process.stderr.write(`ignored items not in the catalogue: ${unknownItems.join(', ')}\n`);
-      out.result(recommendations.map((rec, i) => `${String(i + 1).padStart(3)}. ${rec.item}\t${rec.score.toFixed(4)}`).join('\n'));
+      const describe = (attributes?: Readonly<Record<string, unknown>>) => {
+        if (!attributes) return '';
+        const title = typeof attributes['title'] === 'string' ? attributes['title'] : '';
+        const genres = Array.isArray(attributes['genres']) ? ` [${(attributes['genres'] as string[]).join(', ')}]` : '';
+        return `\t${title}${genres}`;
+      };
+      out.result(recommendations.map((rec, i) => `${String(i + 1).padStart(3)}. ${rec.item}\t${rec.score.toFixed(4)}${describe(rec.attributes)}`).join('\n'));
     });
 }

@@ -6,6 +6,7 @@ import { evaluateOnSplit, fitOnSplit, type ModelChoice } from '../../experiment/
 import { fingerprintOf } from '../../data/splits/parts.js';
 import { saveModel, type ModelManifest } from '../../models/model-file.js';
 import { getModelFactory } from '../../models/registry.js';
+import type { Dataset } from '../../data/interactions.js';
 import { addDataOptions, addSplitOptions, dataSpecFrom, type DataOptions, type SplitOptions } from '../data-options.js';
 import { collect, modelChoicesFrom, predictsRatings } from '../model-options.js';
 import { createOutput, type Output } from '../output.js';
@@ -56,6 +57,16 @@ export function trainCommand(): Command {
   });
 }
 
+/** The dataset's item attributes in the model's item order, or undefined when it has none. */
+function itemAttributesFor(dataset: Dataset | undefined, itemIds: readonly string[]): Array<Record<string, unknown> | null> | undefined {
+  const table = dataset?.itemAttributes;
+  if (!dataset || !table) return undefined;
+  return itemIds.map((id) => table.rows[dataset.items.indexOf(id)] ?? null);
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+
 function formatMetrics(metrics: Record<string, number>): string {
   return Object.entries(metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ');
 }
@@ -82,6 +93,7 @@ async function trainOnAllData(options: TrainOptions, choice: ModelChoice, out: O
     itemIds: data.itemIds,
     history: data.matrix,
     fitSeconds,
+    ...optional('itemAttributes', itemAttributesFor(prepared.dataset, data.itemIds)),
   });
 }
 
@@ -107,5 +119,6 @@ async function trainOnSplit(options: TrainOptions, choice: ModelChoice, out: Out
     protocol: split.protocol,
     metrics,
     fitSeconds: fitted.fitSeconds,
+    ...optional('itemAttributes', itemAttributesFor(source.dataset, split.itemIds)),
   });
 }

@@ -1,0 +1,58 @@
+/**
+ * recoder's library surface. Layers, imports pointing one way:
+ *   data (readers, id maps, CSR, splits) → models (one interface) → eval (metrics, protocols) → experiment → cli
+ */
+// Data
+export { IdMap } from './data/id-map.js';
+export { CsrMatrix, csrFromCoo, type DuplicatePolicy } from './data/csr.js';
+export {
+  InteractionLogBuilder,
+  interactionMatrix,
+  timeOrder,
+  type AttributeTable,
+  type Dataset,
+  type InteractionLog,
+} from './data/interactions.js';
+export { DataFormatError, type ReadOptions, type ReadReport } from './data/errors.js';
+export { dataDir } from './data/paths.js';
+export * from './data/readers/index.js';
+export {
+  binarize,
+  filterInteractions,
+  interactionDataFromDataset,
+  interactionMatrixWithTimes,
+  kCore,
+  type FilterOptions,
+  type InteractionData,
+} from './data/transforms.js';
+export { Rng } from './data/random.js';
+export * from './data/splits/index.js';
+export type { EvalSet, Split, SplitProtocol } from './data/split-types.js';
+export { loadSplit, saveSplit } from './data/split-io.js';
+export { matrixFingerprint } from './data/fingerprint.js';
+export { readSafetensors, writeSafetensors, type Tensor } from './io/safetensors.js';
+
+// Models
+export type { FitContext, FitProgress, ModelFactory, ModelState, Recommender } from './models/model.js';
+export { getModelFactory, listModelFactories, parseHyperParameters, registerModelFactory } from './models/registry.js';
+export { PopularityRecommender, popularityFactory } from './models/popularity.js';
+export { ItemKnnRecommender, itemKnnFactory } from './models/item-knn.js';
+export { EaseRecommender, easeFactory } from './models/ease.js';
+export { loadModel, saveModel, readModelManifest, type ModelManifest, type LoadedModel } from './models/model-file.js';
+
+// Evaluation
+export { topKPerRow, type TopKLists } from './eval/top-k.js';
+export * from './eval/metrics.js';
+export {
+  DEFAULT_RANKING_METRICS,
+  evaluateRanking,
+  evaluateRatings,
+  type RankingEvaluation,
+  type RatingEvaluation,
+  type Scorer,
+} from './eval/evaluate.js';
+export { evaluationToJSON, formatMetricTable, type EvaluationReport } from './eval/report.js';
+
+// Experiments
+export { prepareData, resolveDataset, type DataSpec, type PreparedData } from './experiment/prepare.js';
+export { evaluateOnSplit, fitOnSplit, runOnSplit, type ModelChoice, type RunResult } from './experiment/run.js';
