@@ -7,6 +7,7 @@ import { datasetsCommand, modelsCommand } from './commands/list.js';
 import { recommendCommand } from './commands/recommend.js';
 import { splitCommand } from './commands/split.js';
 import { trainCommand } from './commands/train.js';
+import { tuneCommand } from './commands/tune.js';
 
 const program = new Command('recoder')
   .description('autoencoder recommenders for Node.js: train, evaluate and recommend')
@@ -14,6 +15,7 @@ const program = new Command('recoder')
   .exitOverride()
   .addCommand(trainCommand())
   .addCommand(evaluateCommand())
+  .addCommand(tuneCommand())
   .addCommand(recommendCommand())
   .addCommand(splitCommand())
   .addCommand(modelsCommand())

@@ -186,3 +186,22 @@ test('usage errors exit non-zero with a message', () => {
   assert.notEqual(badProtocol.code, 0);
   assert.match(badProtocol.stderr, /Allowed choices/);
 });
+
+test('tune searches a grid on validation and reports the best setting on test', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recoder-cli-'));
+  const file = writeInteractions(dir);
+  const run = recoder(
+    ['tune', ...dataArgs(file), '-m', 'ease', '-g', 'lambda=1,10,1000', '--validation-users', '10', '--test-users', '10', '--json', '-q'],
+    dir,
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.deepEqual(result.grid.map((g: any) => g.hyperParameters.lambda), [1, 10, 1000]);
+  const best = result.grid.reduce((a: any, b: any) => (b.validation > a.validation ? b : a));
+  assert.equal(result.hyperParameters.lambda, best.hyperParameters.lambda);
+  assert.equal(result.selectBy, 'ndcg@100');
+  assert.equal(typeof result.metrics['ndcg@100'], 'number');
+  const noValidation = recoder(['tune', ...dataArgs(file), '-m', 'ease', '-g', 'lambda=1,10', '--validation-users', '0', '--test-users', '10', '-q'], dir);
+  assert.equal(noValidation.code, 1);
+  assert.match(noValidation.stderr, /needs a validation set/);
+});
