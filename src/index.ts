@@ -56,3 +56,7 @@ export { evaluationToJSON, formatMetricTable, type EvaluationReport } from './ev
 // Experiments
 export { prepareData, resolveDataset, type DataSpec, type PreparedData } from './experiment/prepare.js';
 export { evaluateOnSplit, fitOnSplit, runOnSplit, type ModelChoice, type RunResult } from './experiment/run.js';
+
+// Numeric engine
+export { describeBackend, getBackend, resolveBackend } from './engine/index.js';
+export type { Activation, AdamStep, Backend, CsrOperand } from './engine/backend.js';

@@ -1,0 +1,67 @@
+// The native backend's kernels, free of N-API so that they read as plain C++.
+// Each mirrors a method of the Backend interface (src/engine/backend.ts), which
+// documents its formula and shape contract; sizes have been checked by
+// src/engine/checked-backend.ts before any of these runs. CSR contents (indptr
+// monotone, indices in range) are checked here by check_csr, which throws
+// std::invalid_argument with the same message as the TypeScript check.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace recoder {
+
+struct Csr {
+  int64_t n_rows;
+  int64_t n_cols;
+  const int32_t* indptr;
+  const int32_t* indices;
+  const float* values;  // may be null where only the pattern is read
+};
+
+enum class Activation : int { identity = 0, sigmoid = 1, tanh = 2, relu = 3 };
+
+// Throws std::invalid_argument when indptr is not a valid offset array or an index is out of range.
+void check_csr(const char* kernel, const char* name, const Csr& csr);
+
+// ---- products (products.cc) ----
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+void csr_matmul(float alpha, const Csr& x, const float* b, int64_t n, float beta, float* c);
+void csr_transpose_matmul(float alpha, const Csr& x, const float* g, int64_t n, float beta, float* c);
+void sampled_dot(const Csr& pattern, const float* a, const float* b, int64_t k, bool trans_b, float* out);
+void add_bias(float* x, int64_t rows, int64_t cols, const float* bias);
+void bias_gradient(const float* grad, int64_t rows, int64_t cols, float beta, float* out);
+void add_bias_at_pattern(const Csr& pattern, const float* bias, float* values);
+void bias_gradient_at_pattern(const Csr& pattern, const float* grad, float beta, float* out);
+
+// ---- element-wise, softmax, losses, dropout, optimisers (pointwise.cc) ----
+void activation_forward(Activation activation, const float* x, float* out, int64_t n);
+void activation_backward(Activation activation, const float* output, const float* grad_output, float* grad_input, int64_t n);
+void scale(float* x, int64_t n, float alpha);
+void axpy(float alpha, const float* x, float* y, int64_t n);
+void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out);
+void log_softmax_rows_backward(const float* log_probs, const float* grad_output, int64_t rows, int64_t cols, float* grad_input);
+double multinomial_nll(const float* log_probs, const Csr& targets);
+void multinomial_nll_gradient(const Csr& targets, float scale, float* grad);
+double squared_error_at_pattern(const float* targets, const float* predicted, int64_t nnz, float grad_scale, float* grad_predicted);
+void dropout(const float* x, int64_t n, double keep_prob, uint32_t seed, uint8_t* mask, float* out);
+void dropout_backward(const float* grad_output, const uint8_t* mask, int64_t n, double keep_prob, float* grad_input);
+void sgd_update(float* param, const float* grad, int64_t n, float learning_rate, float weight_decay);
+struct AdamStep {
+  double learning_rate, beta1, beta2, epsilon, weight_decay;
+  int64_t step;
+  bool decoupled;  // true: AdamW (Loshchilov & Hutter 2019); false: Adam with L2 folded into the gradient
+};
+void adam_update(float* param, const float* grad, float* m, float* v, int64_t n, const AdamStep& step);
+
+// ---- ranking (top_k.cc) ----
+void top_k_rows(const float* scores, int64_t rows, int64_t cols, int64_t k, int32_t* out_idx, float* out_vals);
+
+// ---- threading and library information (products.cc) ----
+int kernel_threads();     // OpenMP threads available to the addon's loops (1 without OpenMP)
+int blas_threads();       // OpenBLAS's thread count (0 when the BLAS cannot tell)
+std::string blas_config(); // e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64"
+std::string blas_core();   // OpenBLAS's kernel set in use, e.g. "SkylakeX" ("" for another BLAS)
+
+}  // namespace recoder

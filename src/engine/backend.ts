@@ -1,0 +1,224 @@
+/**
+ * The numeric engine's contract: the float32 kernels that layers, losses and
+ * optimisers are written against. There is no tensor class and no autograd;
+ * a layer calls a forward kernel, keeps what its backward needs, and calls
+ * the matching backward kernel itself.
+ *
+ * Conventions shared by every kernel:
+ * - Dense matrices are row-major Float32Arrays. A kernel that takes `rows` and
+ *   `cols` requires the array's length to be exactly rows × cols (pass
+ *   `buffer.subarray(0, rows * cols)` to use part of a larger buffer; views are
+ *   zero-copy). `gemm` alone takes leading dimensions, as BLAS does.
+ * - Outputs are written in place into arrays the caller owns; no kernel
+ *   allocates its result. An output may alias an input only where the kernel
+ *   says so.
+ * - `alpha … beta` follows BLAS: C = alpha·(product) + beta·C, and beta = 0
+ *   means C is overwritten without being read (NaN in C does not propagate).
+ * - Shapes and lengths are checked before any work; a mismatch throws a
+ *   RangeError naming the kernel, the argument and both sizes.
+ *
+ * Two implementations exist: `reference` (plain TypeScript, the oracle in
+ * tests and the fallback) and `native` (an N-API addon over OpenBLAS). They
+ * agree to float32 rounding; results need not be bit-identical except where a
+ * kernel says so (dropout masks, top-k selections).
+ */
+
+/**
+ * A sparse matrix in compressed sparse row form, as the CSR kernels read it.
+ * `CsrMatrix` (src/data/csr.ts) satisfies it; so does any object literal with
+ * these fields, e.g. `{ ...pattern, values: gradientValues }` to reuse a
+ * pattern with other values. Row r's entries are positions
+ * indptr[r] .. indptr[r+1]) of `indices` (column numbers) and `values`.
+ */
+export interface CsrOperand {
+  readonly nRows: number;
+  readonly nCols: number;
+  /** nRows + 1 offsets, non-decreasing, starting at 0 and ending at nnz. */
+  readonly indptr: Int32Array;
+  /** nnz column numbers in 0..nCols-1 (sorted within a row by convention; the kernels do not need it). */
+  readonly indices: Int32Array;
+  /** nnz values; ignored where only the pattern matters (sampledDot's `pattern`). */
+  readonly values: Float32Array;
+}
+
+/** Element-wise activation functions. Each has a forward and a backward kernel. */
+export type Activation = 'identity' | 'sigmoid' | 'tanh' | 'relu';
+
+export const ACTIVATIONS: readonly Activation[] = ['identity', 'sigmoid', 'tanh', 'relu'];
+
+/** One Adam/AdamW step's settings (Kingma & Ba 2015, Algorithm 1; Loshchilov & Hutter 2019 for AdamW). */
+export interface AdamStep {
+  readonly learningRate: number;
+  /** Decay of the first-moment estimate, typically 0.9. */
+  readonly beta1: number;
+  /** Decay of the second-moment estimate, typically 0.999. */
+  readonly beta2: number;
+  /** Added to sqrt(v̂) in the denominator, typically 1e-8. */
+  readonly epsilon: number;
+  /**
+   * adamUpdate: L2 penalty added to the gradient (g + weightDecay·θ), as torch.optim.Adam does.
+   * adamwUpdate: decoupled decay θ ← θ − learningRate·weightDecay·θ before the Adam step.
+   */
+  readonly weightDecay: number;
+  /** 1-based number of this step (t in the paper), used for bias correction: 1 − beta^t. */
+  readonly step: number;
+}
+
+export interface Backend {
+  readonly name: 'native' | 'reference';
+  /** Threads the backend's kernels may use (OpenBLAS and the addon's own loops); 1 for the reference. */
+  readonly threads: number;
+  /** What computes the kernels, for messages: "OpenBLAS 0.3.21" or "TypeScript". */
+  readonly library: string;
+
+  // ---- Dense and sparse products -------------------------------------------------------------
+
+  /**
+   * C = alpha·op(A)·op(B) + beta·C, row-major (cblas_sgemm with CblasRowMajor).
+   * op(A) is m × k: A is m × k with lda ≥ k, or, with transA, k × m with lda ≥ m.
+   * op(B) is k × n: B is k × n with ldb ≥ n, or, with transB, n × k with ldb ≥ k.
+   * C is m × n with ldc ≥ n. Arrays must reach their last element ((rows − 1)·ld + cols).
+   * C must not alias A or B.
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
+
+  /**
+   * C = alpha·X·B + beta·C with X sparse (nRows × nCols), B dense nCols × n, C dense nRows × n.
+   * The forward pass of a sparse input layer (X the batch, B its weights stored in × out).
+   */
+  csrMatmul(alpha: number, x: CsrOperand, b: Float32Array, n: number, beta: number, c: Float32Array): void;
+
+  /**
+   * C = alpha·Xᵀ·G + beta·C with X sparse (nRows × nCols), G dense nRows × n, C dense nCols × n,
+   * without forming Xᵀ. The weight gradient of a sparse input layer; also the adjoint of csrMatmul.
+   */
+  csrTransposeMatmul(alpha: number, x: CsrOperand, g: Float32Array, n: number, beta: number, c: Float32Array): void;
+
+  /**
+   * Sampled dense–dense product (SDDMM): out[p] = Σ_j A[r, j]·op(B)[j, c] for every stored
+   * position p = (r, c) of `pattern`, i.e. A·op(B) evaluated only where the pattern has entries.
+   * A is pattern.nRows × k. op(B) is k × pattern.nCols: with transB = false B is stored k × nCols;
+   * with transB = true B is stored nCols × k (one row per output column, the usual layout of an
+   * output layer's weights [out × in]), which is the faster layout. `out` has pattern's nnz entries.
+   * `pattern.values` is not read.
+   * Backward, for a gradient Gₚ on `out`: dA = Gₚ·op(B)ᵀ and dB = Gₚᵀ·A (transB) — both are
+   * csrMatmul/csrTransposeMatmul with `{ ...pattern, values: Gₚ }`.
+   */
+  sampledDot(pattern: CsrOperand, a: Float32Array, b: Float32Array, k: number, transB: boolean, out: Float32Array): void;
+
+  // ---- Biases ----------------------------------------------------------------------------------
+
+  /** x[r, c] += bias[c] for an x of rows × cols (bias broadcast over rows). */
+  addBias(x: Float32Array, rows: number, cols: number, bias: Float32Array): void;
+
+  /** out[c] = Σ_r grad[r, c] + beta·out[c]: the gradient of addBias's bias (grad is rows × cols). */
+  biasGradient(grad: Float32Array, rows: number, cols: number, beta: number, out: Float32Array): void;
+
+  /** values[p] += bias[c] at every stored position p = (r, c) of `pattern` (values has nnz entries). */
+  addBiasAtPattern(pattern: CsrOperand, bias: Float32Array, values: Float32Array): void;
+
+  /** out[c] = Σ over stored positions p = (r, c) of grad[p] + beta·out[c]: addBiasAtPattern's bias gradient. */
+  biasGradientAtPattern(pattern: CsrOperand, grad: Float32Array, beta: number, out: Float32Array): void;
+
+  // ---- Element-wise ----------------------------------------------------------------------------
+
+  /** out = f(x) element-wise; out may be x. */
+  activationForward(activation: Activation, x: Float32Array, out: Float32Array): void;
+
+  /**
+   * gradInput = gradOutput ⊙ f′, where f′ is computed from the forward *output* y = f(x):
+   * sigmoid y(1 − y), tanh 1 − y², relu [y > 0], identity 1. gradInput may be gradOutput.
+   */
+  activationBackward(activation: Activation, output: Float32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
+
+  /** x ← alpha·x. */
+  scale(x: Float32Array, alpha: number): void;
+
+  /** y ← alpha·x + y (x and y of equal length, not aliased). */
+  axpy(alpha: number, x: Float32Array, y: Float32Array): void;
+
+  // ---- Softmax and losses ------------------------------------------------------------------------
+
+  /**
+   * out[r, ·] = x[r, ·] − log Σ_c exp(x[r, c]), computed as (x − max) − log Σ exp(x − max) so that
+   * large logits do not overflow. x and out are rows × cols; out may be x. A row whose entries are
+   * all −∞ gives NaN, as the mathematics does.
+   */
+  logSoftmaxRows(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+
+  /**
+   * Backward of logSoftmaxRows from its output L: gradInput[r, c] = G[r, c] − exp(L[r, c])·Σ_j G[r, j].
+   * gradInput may be gradOutput.
+   */
+  logSoftmaxRowsBackward(logProbs: Float32Array, gradOutput: Float32Array, rows: number, cols: number, gradInput: Float32Array): void;
+
+  /**
+   * Multinomial negative log-likelihood −Σ_r Σ_c x[r, c]·logProbs[r, c] summed over the stored
+   * entries of `targets` (rows × cols = targets' shape; logProbs dense rows × cols), as in Mult-VAE
+   * (Liang et al. 2018, eq. 2). Accumulated in double precision.
+   */
+  multinomialNll(logProbs: Float32Array, targets: CsrOperand): number;
+
+  /** grad = −scale·X densely (zero where `targets` stores nothing): the gradient of scale·multinomialNll. */
+  multinomialNllGradient(targets: CsrOperand, scale: number, grad: Float32Array): void;
+
+  /**
+   * Squared error on observed entries only: returns Σₚ (predicted[p] − targets.values[p])² over the
+   * stored positions of `targets`, and writes gradPredicted[p] = 2·gradScale·(predicted[p] − target[p]),
+   * the gradient of gradScale·(that sum). Both arrays have the targets' nnz entries (AutoRec's loss,
+   * Sedhain et al. 2015, eq. 2, before regularisation).
+   */
+  squaredErrorAtPattern(targets: CsrOperand, predicted: Float32Array, gradScale: number, gradPredicted: Float32Array): number;
+
+  // ---- Dropout -----------------------------------------------------------------------------------
+
+  /**
+   * Inverted dropout: keeps each element with probability keepProb and scales kept ones by
+   * 1/keepProb, so the layer is the identity in expectation and at inference. mask[i] = 1 when
+   * element i is kept, 0 when dropped. The decision for element i depends only on (seed, i) —
+   * a counter-based hash, identical in both backends and independent of threading — so a seed
+   * reproduces the mask exactly. out may be x. keepProb in (0, 1]; seed an integer in 0..2^32−1.
+   */
+  dropout(x: Float32Array, keepProb: number, seed: number, mask: Uint8Array, out: Float32Array): void;
+
+  /** gradInput = gradOutput ⊙ mask / keepProb; gradInput may be gradOutput. */
+  dropoutBackward(gradOutput: Float32Array, mask: Uint8Array, keepProb: number, gradInput: Float32Array): void;
+
+  // ---- Optimiser updates (in place) -----------------------------------------------------------
+
+  /** θ ← θ − learningRate·(g + weightDecay·θ). */
+  sgdUpdate(param: Float32Array, grad: Float32Array, learningRate: number, weightDecay: number): void;
+
+  /**
+   * Adam with bias correction: g′ = g + weightDecay·θ; m ← β1·m + (1 − β1)·g′; v ← β2·v + (1 − β2)·g′²;
+   * θ ← θ − lr·m̂/(√v̂ + ε) with m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t). m and v start at zero.
+   */
+  adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void;
+
+  /** AdamW: θ ← θ·(1 − lr·weightDecay), then the Adam step above with g′ = g (decay decoupled). */
+  adamwUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void;
+
+  // ---- Ranking -----------------------------------------------------------------------------------
+
+  /**
+   * For each row of scores (rows × cols), the k largest entries, best first: outIdx[r·k + i] is a
+   * column, outVals[r·k + i] its score. Ties go to the lower column. Entries equal to −∞ (the way to
+   * exclude an item) and NaN are never selected; a row with fewer than k selectable entries is
+   * padded with index −1 and value −∞. outIdx and outVals have rows × k entries.
+   */
+  topKRows(scores: Float32Array, rows: number, cols: number, k: number, outIdx: Int32Array, outVals: Float32Array): void;
+}

@@ -1,0 +1,236 @@
+/**
+ * Wraps a backend's raw kernels with the argument checks every backend owes
+ * its callers (shape-checks.ts): sizes, array lengths, and no overlap where
+ * a kernel forbids aliasing. Both backends go through it, so a shape error
+ * reads the same on either, and the native kernels can trust their inputs'
+ * sizes (the CSR contents are checked inside each backend, where the loop is).
+ */
+import { ACTIVATIONS, type Activation, type AdamStep, type Backend } from './backend.js';
+import {
+  checkAdamStep,
+  checkCsrShape,
+  checkFinite,
+  checkKeepProbability,
+  checkLength,
+  checkMatrix,
+  checkSameLength,
+  checkSeed,
+  checkSize,
+  checkStrided,
+} from './shape-checks.js';
+
+type TypedArray = Float32Array | Int32Array | Uint8Array;
+
+function checkNoOverlap(kernel: string, nameA: string, a: TypedArray, nameB: string, b: TypedArray): void {
+  if (a.buffer !== b.buffer || a.byteLength === 0 || b.byteLength === 0) return;
+  const overlaps = a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+  if (overlaps) throw new RangeError(`${kernel}: ${nameA} and ${nameB} overlap in memory; this kernel needs them separate`);
+}
+
+function checkActivation(kernel: string, activation: Activation): void {
+  if (!ACTIVATIONS.includes(activation)) {
+    throw new RangeError(`${kernel}: unknown activation '${String(activation)}', expected one of ${ACTIVATIONS.join(', ')}`);
+  }
+}
+
+export function withArgumentChecks(kernels: Backend): Backend {
+  return {
+    name: kernels.name,
+    threads: kernels.threads,
+    library: kernels.library,
+
+    gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      const kernel = 'gemm';
+      checkSize(kernel, 'm', m);
+      checkSize(kernel, 'n', n);
+      checkSize(kernel, 'k', k);
+      checkFinite(kernel, 'alpha', alpha);
+      checkFinite(kernel, 'beta', beta);
+      checkStrided(kernel, 'A', a, transA ? k : m, transA ? m : k, lda);
+      checkStrided(kernel, 'B', b, transB ? n : k, transB ? k : n, ldb);
+      checkStrided(kernel, 'C', c, m, n, ldc);
+      checkNoOverlap(kernel, 'C', c, 'A', a);
+      checkNoOverlap(kernel, 'C', c, 'B', b);
+      kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+
+    csrMatmul(alpha, x, b, n, beta, c) {
+      const kernel = 'csrMatmul';
+      checkCsrShape(kernel, 'x', x, true);
+      checkSize(kernel, 'n', n);
+      checkFinite(kernel, 'alpha', alpha);
+      checkFinite(kernel, 'beta', beta);
+      checkMatrix(kernel, 'B', b, x.nCols, n);
+      checkMatrix(kernel, 'C', c, x.nRows, n);
+      checkNoOverlap(kernel, 'C', c, 'B', b);
+      kernels.csrMatmul(alpha, x, b, n, beta, c);
+    },
+
+    csrTransposeMatmul(alpha, x, g, n, beta, c) {
+      const kernel = 'csrTransposeMatmul';
+      checkCsrShape(kernel, 'x', x, true);
+      checkSize(kernel, 'n', n);
+      checkFinite(kernel, 'alpha', alpha);
+      checkFinite(kernel, 'beta', beta);
+      checkMatrix(kernel, 'G', g, x.nRows, n);
+      checkMatrix(kernel, 'C', c, x.nCols, n);
+      checkNoOverlap(kernel, 'C', c, 'G', g);
+      kernels.csrTransposeMatmul(alpha, x, g, n, beta, c);
+    },
+
+    sampledDot(pattern, a, b, k, transB, out) {
+      const kernel = 'sampledDot';
+      const nnz = checkCsrShape(kernel, 'pattern', pattern, false);
+      checkSize(kernel, 'k', k);
+      checkMatrix(kernel, 'A', a, pattern.nRows, k);
+      if (transB) checkMatrix(kernel, 'B', b, pattern.nCols, k);
+      else checkMatrix(kernel, 'B', b, k, pattern.nCols);
+      checkLength(kernel, 'out', out, nnz, 'pattern nnz');
+      checkNoOverlap(kernel, 'out', out, 'A', a);
+      checkNoOverlap(kernel, 'out', out, 'B', b);
+      kernels.sampledDot(pattern, a, b, k, transB, out);
+    },
+
+    addBias(x, rows, cols, bias) {
+      checkMatrix('addBias', 'x', x, rows, cols);
+      checkLength('addBias', 'bias', bias, cols, 'cols');
+      checkNoOverlap('addBias', 'x', x, 'bias', bias);
+      kernels.addBias(x, rows, cols, bias);
+    },
+
+    biasGradient(grad, rows, cols, beta, out) {
+      checkMatrix('biasGradient', 'grad', grad, rows, cols);
+      checkLength('biasGradient', 'out', out, cols, 'cols');
+      checkFinite('biasGradient', 'beta', beta);
+      checkNoOverlap('biasGradient', 'out', out, 'grad', grad);
+      kernels.biasGradient(grad, rows, cols, beta, out);
+    },
+
+    addBiasAtPattern(pattern, bias, values) {
+      const nnz = checkCsrShape('addBiasAtPattern', 'pattern', pattern, false);
+      checkLength('addBiasAtPattern', 'bias', bias, pattern.nCols, 'pattern.nCols');
+      checkLength('addBiasAtPattern', 'values', values, nnz, 'pattern nnz');
+      checkNoOverlap('addBiasAtPattern', 'values', values, 'bias', bias);
+      kernels.addBiasAtPattern(pattern, bias, values);
+    },
+
+    biasGradientAtPattern(pattern, grad, beta, out) {
+      const nnz = checkCsrShape('biasGradientAtPattern', 'pattern', pattern, false);
+      checkLength('biasGradientAtPattern', 'grad', grad, nnz, 'pattern nnz');
+      checkLength('biasGradientAtPattern', 'out', out, pattern.nCols, 'pattern.nCols');
+      checkFinite('biasGradientAtPattern', 'beta', beta);
+      checkNoOverlap('biasGradientAtPattern', 'out', out, 'grad', grad);
+      kernels.biasGradientAtPattern(pattern, grad, beta, out);
+    },
+
+    activationForward(activation, x, out) {
+      checkActivation('activationForward', activation);
+      checkSameLength('activationForward', ['x', 'out'], [x, out]);
+      kernels.activationForward(activation, x, out);
+    },
+
+    activationBackward(activation, output, gradOutput, gradInput) {
+      checkActivation('activationBackward', activation);
+      checkSameLength('activationBackward', ['output', 'gradOutput', 'gradInput'], [output, gradOutput, gradInput]);
+      kernels.activationBackward(activation, output, gradOutput, gradInput);
+    },
+
+    scale(x, alpha) {
+      checkFinite('scale', 'alpha', alpha);
+      kernels.scale(x, alpha);
+    },
+
+    axpy(alpha, x, y) {
+      checkFinite('axpy', 'alpha', alpha);
+      checkSameLength('axpy', ['x', 'y'], [x, y]);
+      checkNoOverlap('axpy', 'y', y, 'x', x);
+      kernels.axpy(alpha, x, y);
+    },
+
+    logSoftmaxRows(x, rows, cols, out) {
+      checkMatrix('logSoftmaxRows', 'x', x, rows, cols);
+      checkMatrix('logSoftmaxRows', 'out', out, rows, cols);
+      kernels.logSoftmaxRows(x, rows, cols, out);
+    },
+
+    logSoftmaxRowsBackward(logProbs, gradOutput, rows, cols, gradInput) {
+      const kernel = 'logSoftmaxRowsBackward';
+      checkMatrix(kernel, 'logProbs', logProbs, rows, cols);
+      checkMatrix(kernel, 'gradOutput', gradOutput, rows, cols);
+      checkMatrix(kernel, 'gradInput', gradInput, rows, cols);
+      checkNoOverlap(kernel, 'gradInput', gradInput, 'logProbs', logProbs);
+      kernels.logSoftmaxRowsBackward(logProbs, gradOutput, rows, cols, gradInput);
+    },
+
+    multinomialNll(logProbs, targets) {
+      checkCsrShape('multinomialNll', 'targets', targets, true);
+      checkMatrix('multinomialNll', 'logProbs', logProbs, targets.nRows, targets.nCols);
+      return kernels.multinomialNll(logProbs, targets);
+    },
+
+    multinomialNllGradient(targets, scale, grad) {
+      checkCsrShape('multinomialNllGradient', 'targets', targets, true);
+      checkFinite('multinomialNllGradient', 'scale', scale);
+      checkMatrix('multinomialNllGradient', 'grad', grad, targets.nRows, targets.nCols);
+      kernels.multinomialNllGradient(targets, scale, grad);
+    },
+
+    squaredErrorAtPattern(targets, predicted, gradScale, gradPredicted) {
+      const kernel = 'squaredErrorAtPattern';
+      const nnz = checkCsrShape(kernel, 'targets', targets, true);
+      checkFinite(kernel, 'gradScale', gradScale);
+      checkLength(kernel, 'predicted', predicted, nnz, 'targets nnz');
+      checkLength(kernel, 'gradPredicted', gradPredicted, nnz, 'targets nnz');
+      return kernels.squaredErrorAtPattern(targets, predicted, gradScale, gradPredicted);
+    },
+
+    dropout(x, keepProb, seed, mask, out) {
+      checkKeepProbability('dropout', keepProb);
+      checkSeed('dropout', seed);
+      checkSameLength('dropout', ['x', 'mask', 'out'], [x, mask, out]);
+      kernels.dropout(x, keepProb, seed, mask, out);
+    },
+
+    dropoutBackward(gradOutput, mask, keepProb, gradInput) {
+      checkKeepProbability('dropoutBackward', keepProb);
+      checkSameLength('dropoutBackward', ['gradOutput', 'mask', 'gradInput'], [gradOutput, mask, gradInput]);
+      kernels.dropoutBackward(gradOutput, mask, keepProb, gradInput);
+    },
+
+    sgdUpdate(param, grad, learningRate, weightDecay) {
+      checkFinite('sgdUpdate', 'learningRate', learningRate);
+      checkFinite('sgdUpdate', 'weightDecay', weightDecay);
+      checkSameLength('sgdUpdate', ['param', 'grad'], [param, grad]);
+      checkNoOverlap('sgdUpdate', 'param', param, 'grad', grad);
+      kernels.sgdUpdate(param, grad, learningRate, weightDecay);
+    },
+
+    adamUpdate(param, grad, m, v, step) {
+      checkAdam('adamUpdate', param, grad, m, v, step);
+      kernels.adamUpdate(param, grad, m, v, step);
+    },
+
+    adamwUpdate(param, grad, m, v, step) {
+      checkAdam('adamwUpdate', param, grad, m, v, step);
+      kernels.adamwUpdate(param, grad, m, v, step);
+    },
+
+    topKRows(scores, rows, cols, k, outIdx, outVals) {
+      checkMatrix('topKRows', 'scores', scores, rows, cols);
+      checkSize('topKRows', 'k', k);
+      checkLength('topKRows', 'outIdx', outIdx, rows * k, `rows × k = ${rows} × ${k}`);
+      checkLength('topKRows', 'outVals', outVals, rows * k, `rows × k = ${rows} × ${k}`);
+      checkNoOverlap('topKRows', 'outVals', outVals, 'scores', scores);
+      kernels.topKRows(scores, rows, cols, k, outIdx, outVals);
+    },
+  };
+}
+
+function checkAdam(kernel: string, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {
+  checkAdamStep(kernel, step);
+  checkSameLength(kernel, ['param', 'grad', 'm', 'v'], [param, grad, m, v]);
+  const arrays: [string, Float32Array][] = [['param', param], ['grad', grad], ['m', m], ['v', v]];
+  for (let i = 0; i < arrays.length; i++) {
+    for (let j = i + 1; j < arrays.length; j++) checkNoOverlap(kernel, arrays[i]![0], arrays[i]![1], arrays[j]![0], arrays[j]![1]);
+  }
+}
