@@ -17,7 +17,8 @@
         "native/addon.cc",
         "native/products.cc",
         "native/pointwise.cc",
-        "native/top_k.cc"
+        "native/top_k.cc",
+        "native/linalg.cc"
       ],
       "include_dirs": ["<@(recoder_blas_include_dirs)"],
       "defines": ["<@(recoder_blas_defines)"],

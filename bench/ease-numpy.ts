@@ -6,7 +6,8 @@
  * Makes a held-out-users split (every rated movie a positive; N validation and N
  * test users, 80/20 fold-in), saves it, fits EASE in recoder and in NumPy
  * (/usr/bin/python3 bench/peers/ease_numpy.py) on that file, and prints both
- * sides' metrics, fit times and the ratio as JSON, then a table.
+ * sides' metrics, fit times and the ratio as JSON, then a table. recoder runs on
+ * the active backend (RECODER_BACKEND=reference for the TypeScript one).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -19,6 +20,8 @@ import { makeSplit } from '../src/data/splits/index.js';
 import { evaluateRanking } from '../src/eval/evaluate.js';
 import { prepareData } from '../src/experiment/prepare.js';
 import { easeFactory } from '../src/models/ease.js';
+import { describeBackend } from '../src/engine/index.js';
+import { cpuFlags, openBlasCoreTypeFor } from '../src/engine/cpu-features.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,8 +50,12 @@ const recoderFitSeconds = (performance.now() - started) / 1000;
 const evaluation = evaluateRanking(model, split.test, { metrics: ['ndcg@100', 'recall@20', 'recall@50', 'recall_capped@20', 'recall_capped@50'] });
 const recoderMetrics = Object.fromEntries(Object.entries(evaluation.metrics).map(([k, v]) => [k, v.mean]));
 
+// The peer gets the OpenBLAS kernel set recoder's engine uses: OpenBLAS 0.3.21 does not recognise
+// every current CPU and falls back to slow generic kernels, which would flatter recoder.
+const coreType = process.env.OPENBLAS_CORETYPE ?? openBlasCoreTypeFor(cpuFlags());
 const peerOutput = execFileSync('/usr/bin/python3', [join(repoRoot, 'bench/peers/ease_numpy.py'), splitFile, String(lambda)], {
   cwd: join(repoRoot, 'bench/peers'),
+  env: { ...process.env, ...(coreType ? { OPENBLAS_CORETYPE: coreType } : {}) },
   encoding: 'utf8',
   maxBuffer: 1 << 24,
 });
@@ -64,8 +71,8 @@ const result = {
   items: split.itemIds.length,
   trainInteractions: split.train.nnz,
   testUsers: evaluation.users,
-  recoder: { fitSeconds: recoderFitSeconds, metrics: recoderMetrics, engine: 'TypeScript (float64, blocked Cholesky)' },
-  numpy: { fitSeconds: peer.fitSeconds, metrics: peer.metrics, version: peer.numpyVersion, blas: peer.blas },
+  recoder: { fitSeconds: recoderFitSeconds, metrics: recoderMetrics, engine: describeBackend() },
+  numpy: { fitSeconds: peer.fitSeconds, metrics: peer.metrics, version: peer.numpyVersion, blas: peer.blas, openblasCoretype: coreType ?? null },
   fitTimeRatioRecoderOverNumpy: recoderFitSeconds / peer.fitSeconds,
   ndcg100AbsoluteDifference: Math.abs(recoderMetrics['ndcg@100']! - peer.metrics['ndcg@100']!),
 };

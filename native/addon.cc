@@ -65,6 +65,7 @@ class Args {
 
   float* f32(size_t i) const { return static_cast<float*>(typed_array(i, napi_float32_array, "a Float32Array")); }
   int32_t* i32(size_t i) const { return static_cast<int32_t*>(typed_array(i, napi_int32_array, "an Int32Array")); }
+  double* f64(size_t i) const { return static_cast<double*>(typed_array(i, napi_float64_array, "a Float64Array")); }
   uint8_t* u8(size_t i) const { return static_cast<uint8_t*>(typed_array(i, napi_uint8_array, "a Uint8Array")); }
 
   // Elements in the typed array at position i (its type already checked by f32/i32/u8).
@@ -282,15 +283,21 @@ RECODER_KERNEL(topKRows, 6, {
   return undefined(env);
 })
 
+// spdInverse(a, n) → 0, or the order of the first non-positive-definite leading minor
+RECODER_KERNEL(spdInverse, 2, { return number(env, static_cast<double>(recoder::spd_inverse(args.f64(0), args.integer(1)))); })
+
 // info() → { blasConfig, blasCore, blasThreads, kernelThreads }
 napi_value js_info(napi_env env, napi_callback_info) {
   return guarded(env, [&]() -> napi_value {
     napi_value result;
+    napi_value flag;
     check_status(napi_create_object(env, &result), "napi_create_object");
     check_status(napi_set_named_property(env, result, "blasConfig", string(env, blas_config())), "set blasConfig");
     check_status(napi_set_named_property(env, result, "blasCore", string(env, blas_core())), "set blasCore");
     check_status(napi_set_named_property(env, result, "blasThreads", number(env, blas_threads())), "set blasThreads");
     check_status(napi_set_named_property(env, result, "kernelThreads", number(env, kernel_threads())), "set kernelThreads");
+    check_status(napi_get_boolean(env, has_lapack(), &flag), "napi_get_boolean");
+    check_status(napi_set_named_property(env, result, "lapack", flag), "set lapack");
     return result;
   });
 }
@@ -321,6 +328,7 @@ napi_value init(napi_env env, napi_value exports) {
       RECODER_EXPORT(sgdUpdate),
       RECODER_EXPORT(adamUpdate),
       RECODER_EXPORT(topKRows),
+      RECODER_EXPORT(spdInverse),
 #undef RECODER_EXPORT
   };
   if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok) {

@@ -58,6 +58,12 @@ void adam_update(float* param, const float* grad, float* m, float* v, int64_t n,
 // ---- ranking (top_k.cc) ----
 void top_k_rows(const float* scores, int64_t rows, int64_t cols, int64_t k, int32_t* out_idx, float* out_vals);
 
+// ---- dense float64 linear algebra (linalg.cc) ----
+bool has_lapack();
+// In-place inverse of a symmetric positive definite n × n matrix; returns 0, or the order of the
+// first leading minor that is not positive definite (the matrix is then partly overwritten).
+int64_t spd_inverse(double* a, int64_t n);
+
 // ---- threading and library information (products.cc) ----
 int kernel_threads();     // OpenMP threads available to the addon's loops (1 without OpenMP)
 int blas_threads();       // OpenBLAS's thread count (0 when the BLAS cannot tell)

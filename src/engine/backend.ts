@@ -221,4 +221,14 @@ export interface Backend {
    * padded with index −1 and value −∞. outIdx and outVals have rows × k entries.
    */
   topKRows(scores: Float32Array, rows: number, cols: number, k: number, outIdx: Int32Array, outVals: Float32Array): void;
+
+  // ---- Dense float64 linear algebra ------------------------------------------------------------
+
+  /**
+   * a ← a⁻¹ for a symmetric positive definite n × n float64 matrix (row-major; both
+   * triangles are written). EASE's closed form P = (XᵀX + λI)⁻¹ (Steck 2019). Throws
+   * NotPositiveDefiniteError (src/linalg/cholesky.ts) when a is not positive definite.
+   * Native: LAPACK dpotrf + dpotri; reference: the blocked Cholesky of src/linalg.
+   */
+  spdInverse(a: Float64Array, n: number): void;
 }

@@ -223,6 +223,11 @@ export function withArgumentChecks(kernels: Backend): Backend {
       checkNoOverlap('topKRows', 'outVals', outVals, 'scores', scores);
       kernels.topKRows(scores, rows, cols, k, outIdx, outVals);
     },
+    spdInverse(a, n) {
+      checkSize('spdInverse', 'n', n);
+      if (a.length !== n * n) throw new RangeError(`spdInverse: a has ${a.length} elements, expected n × n = ${n} × ${n}`);
+      kernels.spdInverse(a, n);
+    },
   };
 }
 

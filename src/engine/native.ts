@@ -14,10 +14,13 @@ import { fileURLToPath } from 'node:url';
 import type { Activation, Backend, CsrOperand } from './backend.js';
 import { withArgumentChecks } from './checked-backend.js';
 import { cpuFlags, openBlasCoreTypeFor } from './cpu-features.js';
+import { referenceBackend } from './reference.js';
+import { NotPositiveDefiniteError } from '../linalg/cholesky.js';
 
 /** The addon's exports (native/addon.cc). Not for use outside this module: it checks types, not sizes. */
 interface NativeAddon {
-  info(): { blasConfig: string; blasCore: string; blasThreads: number; kernelThreads: number };
+  info(): { blasConfig: string; blasCore: string; blasThreads: number; kernelThreads: number; lapack: boolean };
+  spdInverse(a: Float64Array, n: number): number;
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
   csrMatmul(alpha: number, nRows: number, nCols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, b: Float32Array, n: number, beta: number, c: Float32Array): void;
   csrTransposeMatmul(alpha: number, nRows: number, nCols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, g: Float32Array, n: number, beta: number, c: Float32Array): void;
@@ -177,5 +180,11 @@ function wrapAddon(addon: NativeAddon, info: ReturnType<NativeAddon['info']>): B
     adamwUpdate: (param, grad, m, v, s) =>
       addon.adamUpdate(param, grad, m, v, s.learningRate, s.beta1, s.beta2, s.epsilon, s.weightDecay, s.step, true),
     topKRows: (scores, rows, cols, k, outIdx, outVals) => addon.topKRows(scores, rows, cols, k, outIdx, outVals),
+    spdInverse: (a, n) => {
+      // Without LAPACK in the linked BLAS the reference's blocked Cholesky does the job.
+      if (!info.lapack) return referenceBackend.spdInverse(a, n);
+      const failedMinor = addon.spdInverse(a, n);
+      if (failedMinor !== 0) throw new NotPositiveDefiniteError(failedMinor - 1, Number.NaN, n);
+    },
   });
 }

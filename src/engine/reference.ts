@@ -9,6 +9,7 @@ import { withArgumentChecks } from './checked-backend.js';
 import * as pointwise from './reference-pointwise.js';
 import * as products from './reference-products.js';
 import { topKRows } from './reference-top-k.js';
+import { invertSpdInPlace } from '../linalg/spd-inverse.js';
 
 export const referenceBackend: Backend = withArgumentChecks({
   name: 'reference',
@@ -37,4 +38,5 @@ export const referenceBackend: Backend = withArgumentChecks({
   adamUpdate: pointwise.adamUpdate,
   adamwUpdate: pointwise.adamwUpdate,
   topKRows,
+  spdInverse: (a: Float64Array, n: number) => invertSpdInPlace(a, n),
 });

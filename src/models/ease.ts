@@ -6,9 +6,10 @@
  * and scores = x · B for any row x — training users and unseen ones alike.
  *
  * Cost: a dense nItems² float64 Gram matrix, its inverse (n³/2
- * multiply-adds, src/linalg/spd-inverse.ts), and B kept as float32. On
- * ML-1M (3,706 items, 1M interactions) the fit takes about 15 s on one core
- * (1 s Gram matrix, 14 s inverse), with 165 MB of matrices. Time grows as
+ * multiply-adds: LAPACK on the native engine, src/linalg/spd-inverse.ts on the
+ * reference), and B kept as float32. On ML-1M (3,706 items, 1M interactions)
+ * the reference fit takes about 15 s on one core (1 s Gram matrix, 14 s
+ * inverse), with 165 MB of matrices; see BENCHMARKS.md for the native figure. Time grows as
  * nItems³ and memory as 12 · nItems² bytes: this suits catalogues up to some
  * ten thousand items; beyond that use itemknn.
  */
@@ -16,7 +17,7 @@ import type { CsrMatrix } from '../data/csr.js';
 import { NotPositiveDefiniteError } from '../linalg/cholesky.js';
 import { allocateDenseSquare, gramSteps } from '../linalg/gram.js';
 import { spdInverseSteps } from '../linalg/spd-inverse.js';
-import { multiplySparseDense } from '../linalg/sparse-dense.js';
+import { getBackend } from '../engine/index.js';
 import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
 import { allocateScores, checkScoreInput, driveSteps, requireFitted, requireTensor } from './model-support.js';
@@ -49,8 +50,19 @@ export class EaseRecommender implements Recommender {
     const gram = allocateDenseSquare(n, `EASE on ${n} items`);
     await driveSteps(gramSteps(train, gram), context);
     for (let i = 0; i < n; i++) gram[i * n + i] += this.lambda;
+    const backend = getBackend();
     try {
-      await driveSteps(spdInverseSteps(gram, n), context);
+      if (backend.name === 'native') {
+        // One LAPACK call (dpotrf + dpotri on OpenBLAS's threads): no progress inside it, so
+        // give pending timers (a timeout signal) a turn and check for cancellation first.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        context?.signal?.throwIfAborted();
+        context?.onProgress?.({ phase: 'inverse', done: 0, total: n });
+        backend.spdInverse(gram, n);
+        context?.onProgress?.({ phase: 'inverse', done: n, total: n });
+      } else {
+        await driveSteps(spdInverseSteps(gram, n), context);
+      }
     } catch (e) {
       if (!(e instanceof NotPositiveDefiniteError)) throw e;
       throw new Error(
@@ -78,7 +90,7 @@ export class EaseRecommender implements Recommender {
   scoreRows(input: CsrMatrix): Float32Array {
     checkScoreInput(NAME, this.itemCount, input);
     const scores = allocateScores(input.nRows, this.itemCount);
-    multiplySparseDense(input, this.weights, this.itemCount, scores);
+    getBackend().csrMatmul(1, input, this.weights, this.itemCount, 0, scores);
     return scores;
   }
 

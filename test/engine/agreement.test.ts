@@ -245,3 +245,34 @@ agreementTest('invalid CSR contents throw the same RangeError', (nat) => {
     assert.throws(() => nat.csrMatmul(1, x, b, 2, 0, c), { name: 'RangeError', message });
   }
 });
+
+agreementTest('spdInverse (LAPACK) against the blocked Cholesky, and non-positive-definite input', (nat, rng) => {
+  for (const n of [1, 2, 7, 97, 260]) {
+    // A = MᵀM/n + I is symmetric positive definite and well conditioned.
+    const m = randomArray(rng, n * n);
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += m[k * n + i]! * m[k * n + j]!;
+        a[i * n + j] = sum / n + (i === j ? 1 : 0);
+      }
+    }
+    const expected = a.slice();
+    reference.spdInverse(expected, n);
+    const actual = a.slice();
+    nat.spdInverse(actual, n);
+    for (let i = 0; i < n * n; i++) assert.ok(Math.abs(actual[i]! - expected[i]!) < 1e-9 * (1 + Math.abs(expected[i]!)), `n=${n} entry ${i}`);
+    // Both triangles are written and A·A⁻¹ = I.
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += a[i * n + k]! * actual[k * n + j]!;
+        assert.ok(Math.abs(sum - (i === j ? 1 : 0)) < 1e-8, `n=${n} (A·A⁻¹)[${i},${j}] = ${sum}`);
+      }
+    }
+  }
+  const indefinite = Float64Array.from([1, 2, 2, 1]);
+  assert.throws(() => nat.spdInverse(indefinite, 2), /not positive definite/);
+  assert.throws(() => nat.spdInverse(new Float64Array(3), 2), /spdInverse: a has 3 elements/);
+});

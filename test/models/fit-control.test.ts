@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { getBackend } from '../../src/engine/index.js';
 import assert from 'node:assert/strict';
 import type { FitProgress } from '../../src/models/model.js';
 import { getModelFactory } from '../../src/models/registry.js';
@@ -17,7 +18,9 @@ test('fit reports progress phases that reach their totals', async () => {
   }
   const easePhases = new Set<string>();
   await getModelFactory('ease').create({}).fit(train, { onProgress: (p) => easePhases.add(p.phase) });
-  assert.deepEqual([...easePhases], ['gram', 'cholesky', 'inverse', 'product', 'weights']);
+  // The native engine inverts in one LAPACK call; the reference reports its blocked phases.
+  const expected = getBackend().name === 'native' ? ['gram', 'inverse', 'weights'] : ['gram', 'cholesky', 'inverse', 'product', 'weights'];
+  assert.deepEqual([...easePhases], expected);
 });
 
 test('an aborted fit rejects with the signal reason and leaves the model as it was', async () => {
