@@ -1,0 +1,332 @@
+/**
+ * The embedded event store: one SQLite file in WAL mode (readers never block
+ * the writer), every batch in one transaction, synchronous=FULL so an
+ * acknowledged write survives a crash or SIGKILL.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { checkEvent, checkId, eventKey } from './event-key.js';
+import {
+  StoreInputError,
+  type EventInput,
+  type EventQuery,
+  type EventRecord,
+  type EventStore,
+  type ItemInput,
+  type ItemRecord,
+  type ListOptions,
+  type Page,
+  type PopularItemsQuery,
+  type StoreCounts,
+  type UserInput,
+  type UserRecord,
+} from './event-store.js';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY,
+  attributes TEXT NOT NULL DEFAULT '{}',
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS items (
+  id TEXT PRIMARY KEY,
+  categories TEXT NOT NULL DEFAULT '[]',
+  attributes TEXT NOT NULL DEFAULT '{}',
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS item_categories (
+  item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  category TEXT NOT NULL,
+  PRIMARY KEY (category, item_id)
+);
+CREATE TABLE IF NOT EXISTS events (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_key TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  value REAL,
+  timestamp_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_user ON events(user_id, timestamp_ms);
+CREATE INDEX IF NOT EXISTS events_by_item ON events(item_id);
+CREATE INDEX IF NOT EXISTS events_by_time ON events(timestamp_ms);
+`;
+
+interface UserRow { id: string; attributes: string; created_at_ms: number; updated_at_ms: number }
+interface ItemRow { id: string; categories: string; attributes: string; created_at_ms: number; updated_at_ms: number }
+interface EventRow { sequence: number; event_key: string; user_id: string; item_id: string; type: string; value: number | null; timestamp_ms: number }
+
+const toUser = (row: UserRow): UserRecord => ({
+  id: row.id,
+  attributes: JSON.parse(row.attributes) as Record<string, unknown>,
+  createdAtMs: row.created_at_ms,
+  updatedAtMs: row.updated_at_ms,
+});
+const toItem = (row: ItemRow): ItemRecord => ({
+  id: row.id,
+  categories: JSON.parse(row.categories) as string[],
+  attributes: JSON.parse(row.attributes) as Record<string, unknown>,
+  createdAtMs: row.created_at_ms,
+  updatedAtMs: row.updated_at_ms,
+});
+const toEvent = (row: EventRow): EventRecord => ({
+  id: row.event_key.startsWith('id:') ? row.event_key.slice(3) : row.event_key,
+  userId: row.user_id,
+  itemId: row.item_id,
+  type: row.type,
+  value: row.value,
+  timestampMs: row.timestamp_ms,
+  sequence: row.sequence,
+});
+
+function pageOf<T, R>(rows: R[], limit: number, convert: (row: R) => T, cursor: (row: R) => string): Page<T> {
+  const hasMore = rows.length > limit;
+  const kept = hasMore ? rows.slice(0, limit) : rows;
+  return { records: kept.map(convert), next: hasMore ? cursor(kept[kept.length - 1]!) : null };
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new StoreInputError(`limit must be an integer in 1..10000, got ${limit}`);
+}
+
+export class SqliteEventStore implements EventStore {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+
+  /** Opens (creating if needed) the store in `path`; ':memory:' for a throwaway one. */
+  constructor(readonly path: string, now: () => number = Date.now) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.now = now;
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private readonly now: () => number;
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`${this.path}: store schema version ${version} is newer than this recoder's (${SCHEMA_VERSION})`);
+    }
+    this.db.transaction(() => {
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  }
+
+  async upsertUsers(users: readonly UserInput[]): Promise<{ inserted: number; updated: number }> {
+    users.forEach((u, i) => checkId('user', u.id, i));
+    const now = this.now();
+    const exists = this.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM users WHERE id = ?');
+    const upsert = this.db.prepare(
+      `INSERT INTO users (id, attributes, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET attributes = excluded.attributes, updated_at_ms = excluded.updated_at_ms`,
+    );
+    return this.db.transaction(() => {
+      let inserted = 0;
+      for (const user of users) {
+        if (!exists.get(user.id)) inserted++;
+        upsert.run(user.id, JSON.stringify(user.attributes ?? {}), now, now);
+      }
+      return { inserted, updated: users.length - inserted };
+    })();
+  }
+
+  async getUser(id: string): Promise<UserRecord | null> {
+    const row = this.db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?').get(id);
+    return row ? toUser(row) : null;
+  }
+
+  async listUsers(options: ListOptions): Promise<Page<UserRecord>> {
+    checkLimit(options.limit);
+    const rows = this.db
+      .prepare<[string, number], UserRow>('SELECT * FROM users WHERE id > ? ORDER BY id LIMIT ?')
+      .all(options.after ?? '', options.limit + 1);
+    return pageOf(rows, options.limit, toUser, (r) => r.id);
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM users WHERE id = ?').run(id).changes > 0;
+  }
+
+  async upsertItems(items: readonly ItemInput[]): Promise<{ inserted: number; updated: number }> {
+    items.forEach((item, i) => {
+      checkId('item', item.id, i);
+      if (item.categories && !item.categories.every((c) => typeof c === 'string' && c !== '')) {
+        throw new StoreInputError(`item ${i}: categories must be non-empty strings`);
+      }
+    });
+    const now = this.now();
+    const exists = this.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM items WHERE id = ?');
+    const upsert = this.db.prepare(
+      `INSERT INTO items (id, categories, attributes, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET categories = excluded.categories, attributes = excluded.attributes,
+         updated_at_ms = excluded.updated_at_ms`,
+    );
+    const clearCategories = this.db.prepare('DELETE FROM item_categories WHERE item_id = ?');
+    const addCategory = this.db.prepare('INSERT OR IGNORE INTO item_categories (item_id, category) VALUES (?, ?)');
+    return this.db.transaction(() => {
+      let inserted = 0;
+      for (const item of items) {
+        if (!exists.get(item.id)) inserted++;
+        const categories = [...new Set(item.categories ?? [])];
+        upsert.run(item.id, JSON.stringify(categories), JSON.stringify(item.attributes ?? {}), now, now);
+        clearCategories.run(item.id);
+        for (const category of categories) addCategory.run(item.id, category);
+      }
+      return { inserted, updated: items.length - inserted };
+    })();
+  }
+
+  async getItem(id: string): Promise<ItemRecord | null> {
+    const row = this.db.prepare<[string], ItemRow>('SELECT * FROM items WHERE id = ?').get(id);
+    return row ? toItem(row) : null;
+  }
+
+  async listItems(options: ListOptions & { readonly category?: string }): Promise<Page<ItemRecord>> {
+    checkLimit(options.limit);
+    const after = options.after ?? '';
+    const rows =
+      options.category === undefined
+        ? this.db.prepare<[string, number], ItemRow>('SELECT * FROM items WHERE id > ? ORDER BY id LIMIT ?').all(after, options.limit + 1)
+        : this.db
+            .prepare<[string, string, number], ItemRow>(
+              `SELECT items.* FROM items JOIN item_categories c ON c.item_id = items.id
+               WHERE c.category = ? AND items.id > ? ORDER BY items.id LIMIT ?`,
+            )
+            .all(options.category, after, options.limit + 1);
+    return pageOf(rows, options.limit, toItem, (r) => r.id);
+  }
+
+  async deleteItem(id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM items WHERE id = ?').run(id).changes > 0;
+  }
+
+  async itemCategories(ids: readonly string[]): Promise<Map<string, readonly string[]>> {
+    const get = this.db.prepare<[string], { categories: string }>('SELECT categories FROM items WHERE id = ?');
+    const result = new Map<string, readonly string[]>();
+    for (const id of new Set(ids)) {
+      const row = get.get(id);
+      if (row) result.set(id, JSON.parse(row.categories) as string[]);
+    }
+    return result;
+  }
+
+  async insertEvents(events: readonly EventInput[]): Promise<{ inserted: number; duplicates: number }> {
+    events.forEach(checkEvent);
+    const now = this.now();
+    const ensureUser = this.db.prepare('INSERT OR IGNORE INTO users (id, created_at_ms, updated_at_ms) VALUES (?, ?, ?)');
+    const ensureItem = this.db.prepare('INSERT OR IGNORE INTO items (id, created_at_ms, updated_at_ms) VALUES (?, ?, ?)');
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO events (event_key, user_id, item_id, type, value, timestamp_ms) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    return this.db.transaction(() => {
+      let inserted = 0;
+      for (const event of events) {
+        ensureUser.run(event.userId, now, now);
+        ensureItem.run(event.itemId, now, now);
+        inserted += insert.run(eventKey(event), event.userId, event.itemId, event.type, event.value ?? null, event.timestampMs).changes;
+      }
+      return { inserted, duplicates: events.length - inserted };
+    })();
+  }
+
+  async listEvents(query: EventQuery): Promise<Page<EventRecord>> {
+    checkLimit(query.limit);
+    const after = query.after === undefined ? 0 : Number(query.after);
+    if (!Number.isSafeInteger(after) || after < 0) throw new StoreInputError(`after must be a cursor from a previous page, got '${query.after}'`);
+    const conditions = ['sequence > ?'];
+    const params: (string | number)[] = [after];
+    if (query.userId !== undefined) {
+      conditions.push('user_id = ?');
+      params.push(query.userId);
+    }
+    if (query.itemId !== undefined) {
+      conditions.push('item_id = ?');
+      params.push(query.itemId);
+    }
+    const rows = this.db
+      .prepare<(string | number)[], EventRow>(`SELECT * FROM events WHERE ${conditions.join(' AND ')} ORDER BY sequence LIMIT ?`)
+      .all(...params, query.limit + 1);
+    return pageOf(rows, query.limit, toEvent, (r) => String(r.sequence));
+  }
+
+  async deleteEvents(query: { readonly userId?: string; readonly itemId?: string }): Promise<number> {
+    if (query.userId === undefined && query.itemId === undefined) throw new StoreInputError('deleteEvents needs a userId or an itemId');
+    const conditions: string[] = [];
+    const params: string[] = [];
+    if (query.userId !== undefined) {
+      conditions.push('user_id = ?');
+      params.push(query.userId);
+    }
+    if (query.itemId !== undefined) {
+      conditions.push('item_id = ?');
+      params.push(query.itemId);
+    }
+    return this.db.prepare(`DELETE FROM events WHERE ${conditions.join(' AND ')}`).run(...params).changes;
+  }
+
+  async userEvents(userId: string): Promise<readonly EventRecord[]> {
+    return this.db
+      .prepare<[string], EventRow>('SELECT * FROM events WHERE user_id = ? ORDER BY timestamp_ms, sequence')
+      .all(userId)
+      .map(toEvent);
+  }
+
+  async *exportEvents(batchSize = 50_000): AsyncIterable<readonly EventRecord[]> {
+    const select = this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?');
+    let after = 0;
+    for (;;) {
+      const rows = select.all(after, batchSize);
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.sequence;
+      yield rows.map(toEvent);
+    }
+  }
+
+  async popularItems(query: PopularItemsQuery): Promise<readonly { itemId: string; users: number }[]> {
+    checkLimit(query.limit);
+    const conditions: string[] = [];
+    const params: (string | number)[] = [];
+    let join = '';
+    if (query.sinceMs !== undefined) {
+      conditions.push('e.timestamp_ms >= ?');
+      params.push(query.sinceMs);
+    }
+    if (query.category !== undefined) {
+      join = 'JOIN item_categories c ON c.item_id = e.item_id AND c.category = ?';
+      params.unshift(query.category);
+    }
+    const exclude = query.excludeItemIds ?? [];
+    if (exclude.length > 0) {
+      conditions.push(`e.item_id NOT IN (${exclude.map(() => '?').join(', ')})`);
+      params.push(...exclude);
+    }
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    return this.db
+      .prepare<(string | number)[], { itemId: string; users: number }>(
+        `SELECT e.item_id AS itemId, COUNT(DISTINCT e.user_id) AS users FROM events e ${join} ${where}
+         GROUP BY e.item_id ORDER BY users DESC, e.item_id LIMIT ?`,
+      )
+      .all(...params, query.limit);
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const count = (table: string) => (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return { users: count('users'), items: count('items'), events: count('events') };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
