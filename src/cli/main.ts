@@ -5,8 +5,10 @@ import { libraryVersion } from '../models/model-file.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { datasetsCommand, modelsCommand } from './commands/list.js';
 import { recommendCommand } from './commands/recommend.js';
+import { serveCommand } from './commands/serve.js';
 import { splitCommand } from './commands/split.js';
 import { trainCommand } from './commands/train.js';
+import { trainStoreCommand } from './commands/train-store.js';
 import { tuneCommand } from './commands/tune.js';
 
 const program = new Command('recoder')
@@ -17,6 +19,8 @@ const program = new Command('recoder')
   .addCommand(evaluateCommand())
   .addCommand(tuneCommand())
   .addCommand(recommendCommand())
+  .addCommand(serveCommand())
+  .addCommand(trainStoreCommand())
   .addCommand(splitCommand())
   .addCommand(modelsCommand())
   .addCommand(datasetsCommand());

@@ -54,8 +54,11 @@ CREATE TABLE IF NOT EXISTS events (
   timestamp_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_user ON events(user_id, timestamp_ms);
-CREATE INDEX IF NOT EXISTS events_by_item ON events(item_id);
+-- (item_id, user_id) covers popularity counts (distinct users per item) without touching rows.
+CREATE INDEX IF NOT EXISTS events_by_item_user ON events(item_id, user_id);
 CREATE INDEX IF NOT EXISTS events_by_time ON events(timestamp_ms);
+-- Upserting an item replaces its categories: find them by item, not by scanning.
+CREATE INDEX IF NOT EXISTS item_categories_by_item ON item_categories(item_id);
 `;
 
 interface UserRow { id: string; attributes: string; created_at_ms: number; updated_at_ms: number }

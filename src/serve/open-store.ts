@@ -1,0 +1,26 @@
+/** Opens the event store a command line names: a postgres:// URL, or a SQLite file path. */
+import type { EventStore } from '../store/event-store.js';
+import { SqliteEventStore } from '../store/sqlite-store.js';
+
+export function isPostgresUrl(spec: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(spec);
+}
+
+/** A printable name of a store location, without the password of a URL. */
+export function describeStoreLocation(spec: string): string {
+  if (!isPostgresUrl(spec)) return `SQLite ${spec}`;
+  try {
+    const url = new URL(spec);
+    if (url.password !== '') url.password = '***';
+    return `PostgreSQL ${url.toString()}`;
+  } catch {
+    return 'PostgreSQL (unparsable URL)';
+  }
+}
+
+export async function openEventStore(spec: string): Promise<EventStore> {
+  if (!isPostgresUrl(spec)) return new SqliteEventStore(spec);
+  // Loaded only when asked for, so SQLite users never load the PostgreSQL client.
+  const { PostgresEventStore } = await import('../store/postgres-store.js');
+  return PostgresEventStore.open({ connectionString: spec });
+}

@@ -1,0 +1,250 @@
+/**
+ * Recommendations from the served model version and the store:
+ *
+ * - a user the model was trained on ('model'): their stored events (with, for a
+ *   version trained from a file rather than the store, their training row
+ *   merged in), scored by the model with their training index;
+ * - a user the model has not seen but who has stored events ('fold-in'): a row
+ *   built from those events over the model's items, scored without retraining;
+ * - a user with no usable events, or no model yet ('popular'): the items with
+ *   the most distinct users in the last `popularWindowMs`, then all-time
+ *   popular ones after them when the window has too few (rankings cached for
+ *   `popularCacheMs`, popular-cache.ts).
+ *
+ * The category filter and the exclusions apply before the top n is cut, and
+ * the ranking is deterministic (ties go to the lower model column), so paging
+ * with `offset` over one model version is stable. Categories are read from the
+ * store when the request is served, so a category change shows at once.
+ */
+import { csrFromCoo, type CsrMatrix } from '../data/csr.js';
+import { topKPerRow } from '../eval/top-k.js';
+import type { EventStore } from '../store/event-store.js';
+import { ApiError } from './errors.js';
+import { interactionValue, type EventLike } from './event-filter.js';
+import type { RecommendationSource } from './metrics.js';
+import type { ModelSlot, ServedModel } from './model-slot.js';
+import { PopularItemsCache } from './popular-cache.js';
+
+export interface RankOptions {
+  readonly n: number;
+  readonly offset: number;
+  readonly category?: string;
+  /** Items never to return. */
+  readonly excludeItemIds: readonly string[];
+  /** Leave out items the user or session already interacted with. */
+  readonly excludeSeen: boolean;
+  /** Attach each item's attributes (from the store, else as saved with the model). */
+  readonly withAttributes: boolean;
+}
+
+export interface RecommendedItem {
+  readonly id: string;
+  readonly score: number;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+export interface RecommendationResult {
+  readonly source: RecommendationSource;
+  readonly modelVersion: string | null;
+  readonly items: RecommendedItem[];
+  /** Session items the model does not know (they could not inform the result). */
+  readonly unknownItems?: string[];
+}
+
+export interface SessionInteraction extends EventLike {
+  readonly itemId: string;
+}
+
+export interface RecommendationServiceOptions {
+  /** The recency window of the popular fallback. */
+  readonly popularWindowMs: number;
+  /** How long a popular ranking is reused (popular-cache.ts); 0 asks the store every time. */
+  readonly popularCacheMs: number;
+  readonly now?: () => number;
+}
+
+/** float32 scores carry about 7 significant digits; more would be noise in the JSON. */
+const roundScore = (score: number): number => Number(score.toPrecision(7));
+
+/** Model columns of the interaction entries of some events, in event order. */
+function entriesOf(served: ServedModel, events: readonly SessionInteraction[]): { cols: number[]; values: number[] } {
+  const cols: number[] = [];
+  const values: number[] = [];
+  for (const event of events) {
+    const col = served.itemIndex.get(event.itemId);
+    const value = interactionValue(event, served.rule);
+    if (col === undefined || value === undefined) continue;
+    cols.push(col);
+    values.push(value);
+  }
+  return { cols, values };
+}
+
+function singleRow(served: ServedModel, cols: readonly number[], values: readonly number[]): CsrMatrix {
+  // Repeated items: rating models keep the latest value (events come oldest first), implicit ones a 1.
+  return csrFromCoo(1, served.model.nItems, new Int32Array(cols.length), cols, values, served.rule.useValues ? 'last' : 'max');
+}
+
+export class RecommendationService {
+  private readonly now: () => number;
+  private readonly popularCache: PopularItemsCache;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly slot: ModelSlot,
+    private readonly options: RecommendationServiceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.popularCache = new PopularItemsCache(store, { ttlMs: options.popularCacheMs, now: this.now });
+  }
+
+  async forUser(userId: string, options: RankOptions): Promise<RecommendationResult> {
+    // One version for the whole request, even if a swap happens while it awaits the store.
+    const served = this.slot.current;
+    const events = await this.store.userEvents(userId);
+    const seen = new Set(events.map((e) => e.itemId));
+    if (served !== null) {
+      const { cols, values } = entriesOf(served, events);
+      const trainingRow = served.userIndex.get(userId);
+      // A version trained on the store has its history in the store too, so the stored events alone
+      // are the row: events (or users) deleted since training stop counting at once. A version trained
+      // from a file has history the store never saw, so it is merged in.
+      if (trainingRow !== undefined && served.serving === null) {
+        cols.unshift(...served.history.rowIndices(trainingRow));
+        values.unshift(...served.history.rowValues(trainingRow));
+      }
+      if (cols.length > 0) {
+        const row = singleRow(served, cols, values);
+        const exclude = options.excludeSeen ? [...row.rowIndices(0), ...this.columnsOf(served, seen)] : [];
+        const items = await this.rankWithModel(served, row, Int32Array.of(trainingRow ?? -1), exclude, options);
+        return { source: trainingRow !== undefined ? 'model' : 'fold-in', modelVersion: served.version, items };
+      }
+    }
+    const items = await this.popular(served, options, options.excludeSeen ? seen : new Set());
+    return { source: 'popular', modelVersion: served?.version ?? null, items };
+  }
+
+  async forSession(interactions: readonly SessionInteraction[], options: RankOptions): Promise<RecommendationResult> {
+    const served = this.slot.current;
+    const seen = new Set(interactions.map((i) => i.itemId));
+    if (served !== null) {
+      const unknownItems = [...seen].filter((id) => !served.itemIndex.has(id));
+      const { cols, values } = entriesOf(served, interactions);
+      if (cols.length > 0) {
+        const row = singleRow(served, cols, values);
+        const exclude = options.excludeSeen ? this.columnsOf(served, seen) : [];
+        const items = await this.rankWithModel(served, row, Int32Array.of(-1), exclude, options);
+        return { source: 'fold-in', modelVersion: served.version, items, ...(unknownItems.length > 0 ? { unknownItems } : {}) };
+      }
+      const items = await this.popular(served, options, options.excludeSeen ? seen : new Set());
+      return { source: 'popular', modelVersion: served.version, items, ...(unknownItems.length > 0 ? { unknownItems } : {}) };
+    }
+    const items = await this.popular(null, options, options.excludeSeen ? seen : new Set());
+    return { source: 'popular', modelVersion: null, items };
+  }
+
+  /**
+   * Items like `itemId`: the model's scores for a row holding that one item,
+   * i.e. what it recommends to someone who interacted with it alone. For EASE
+   * that is the item's row of B, for item-kNN its neighbours' similarities, for
+   * the autoencoders their output for a one-item input.
+   */
+  async similarItems(itemId: string, options: RankOptions): Promise<RecommendationResult> {
+    const served = this.slot.current;
+    if (served === null) throw modelNotLoaded(this.slot.modelDir);
+    const col = served.itemIndex.get(itemId);
+    if (col === undefined) {
+      throw new ApiError(
+        404,
+        'item_not_in_model',
+        `item '${itemId}' is not among the ${served.itemIndex.size} items of model version ${served.version} (it had no events when that version was trained)`,
+      );
+    }
+    const row = singleRow(served, [col], [1]);
+    const items = await this.rankWithModel(served, row, Int32Array.of(-1), [col], options);
+    return { source: 'model', modelVersion: served.version, items };
+  }
+
+  private columnsOf(served: ServedModel, ids: Iterable<string>): number[] {
+    const cols: number[] = [];
+    for (const id of ids) {
+      const col = served.itemIndex.get(id);
+      if (col !== undefined) cols.push(col);
+    }
+    return cols;
+  }
+
+  /**
+   * The [offset, offset + n) slice of the model's ranking for one row, after
+   * exclusions and the category filter. Without a category the top k is cut
+   * once; with one, candidates are taken best first in growing blocks and
+   * checked against the store until enough match or the catalogue runs out.
+   */
+  private async rankWithModel(served: ServedModel, row: CsrMatrix, users: Int32Array, excludeCols: readonly number[], options: RankOptions): Promise<RecommendedItem[]> {
+    const nItems = served.model.nItems;
+    const scores = served.model.scoreRows(row, users);
+    const excluded = [...excludeCols, ...this.columnsOf(served, options.excludeItemIds)];
+    const exclude = csrFromCoo(1, nItems, new Int32Array(excluded.length), excluded, null, 'max');
+    const wanted = options.offset + options.n;
+    const ranked: { col: number; score: number }[] = [];
+    let k = Math.min(nItems, options.category === undefined ? wanted : Math.max(4 * wanted, 256));
+    let scanned = 0;
+    for (;;) {
+      const top = topKPerRow(scores, nItems, k, { exclude, withScores: true });
+      const block: { col: number; score: number }[] = [];
+      for (let r = scanned; r < k && top.items[r]! >= 0; r++) block.push({ col: top.items[r]!, score: top.scores![r]! });
+      if (options.category === undefined) ranked.push(...block);
+      else {
+        const categories = await this.store.itemCategories(block.map((c) => served.manifest.itemIds[c.col]!));
+        for (const candidate of block) {
+          if (categories.get(served.manifest.itemIds[candidate.col]!)?.includes(options.category)) ranked.push(candidate);
+        }
+      }
+      const exhausted = block.length < k - scanned || k === nItems;
+      if (ranked.length >= wanted || exhausted) break;
+      scanned = k;
+      k = Math.min(nItems, 4 * k);
+    }
+    const page = ranked.slice(options.offset, wanted).map((c) => ({ id: served.manifest.itemIds[c.col]!, score: roundScore(c.score) }));
+    return options.withAttributes ? this.withAttributes(served, page) : page;
+  }
+
+  /** Most-used items among recent events, then all-time ones after them; score = distinct users. */
+  private async popular(served: ServedModel | null, options: RankOptions, seen: ReadonlySet<string>): Promise<RecommendedItem[]> {
+    const wanted = options.offset + options.n;
+    const exclude = new Set([...options.excludeItemIds, ...seen]);
+    const category = options.category !== undefined ? { category: options.category } : {};
+    const recent = await this.popularCache.top({ ...category, sinceMs: this.now() - this.options.popularWindowMs }, wanted, exclude, 'recent');
+    const ranked = [...recent];
+    if (ranked.length < wanted) {
+      const listed = new Set(recent.map((r) => r.itemId));
+      for (const entry of await this.popularCache.top(category, wanted + recent.length, exclude, 'all')) {
+        if (ranked.length >= wanted) break;
+        if (!listed.has(entry.itemId)) ranked.push(entry);
+      }
+    }
+    const page = ranked.slice(options.offset, wanted).map((entry) => ({ id: entry.itemId, score: entry.users }));
+    return options.withAttributes ? this.withAttributes(served, page) : page;
+  }
+
+  private async withAttributes(served: ServedModel | null, items: RecommendedItem[]): Promise<RecommendedItem[]> {
+    const records = await Promise.all(items.map((item) => this.store.getItem(item.id)));
+    return items.map((item, i) => {
+      const stored = records[i];
+      let attributes: Readonly<Record<string, unknown>> | null | undefined = stored !== null && stored !== undefined ? stored.attributes : undefined;
+      if (attributes === undefined && served !== null) {
+        const col = served.itemIndex.get(item.id);
+        attributes = col === undefined ? undefined : served.itemAttributes?.[col];
+      }
+      return attributes !== undefined && attributes !== null && Object.keys(attributes).length > 0 ? { ...item, attributes } : item;
+    });
+  }
+}
+
+export function modelNotLoaded(modelDir: string): ApiError {
+  return new ApiError(
+    503,
+    'model_not_loaded',
+    `no model version is loaded from ${modelDir}: train one (POST /v1/admin/models/train, or recoder train-store) and the server picks it up`,
+  );
+}
