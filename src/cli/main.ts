@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DataFormatError } from '../data/errors.js';
 import { libraryVersion } from '../models/model-file.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { importCommand } from './commands/import.js';
 import { datasetsCommand, modelsCommand } from './commands/list.js';
 import { recommendCommand } from './commands/recommend.js';
 import { serveCommand } from './commands/serve.js';
@@ -15,6 +16,7 @@ const program = new Command('recoder')
   .description('autoencoder recommenders for Node.js: train, evaluate and recommend')
   .version(libraryVersion())
   .exitOverride()
+  .addCommand(importCommand())
   .addCommand(trainCommand())
   .addCommand(evaluateCommand())
   .addCommand(tuneCommand())
