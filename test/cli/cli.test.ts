@@ -205,3 +205,21 @@ test('tune searches a grid on validation and reports the best setting on test', 
   assert.equal(noValidation.code, 1);
   assert.match(noValidation.stderr, /needs a validation set/);
 });
+
+test('import loads items with categories and events into the store, idempotently', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recoder-cli-'));
+  mkdirSync(join(dir, 'shop'));
+  writeFileSync(join(dir, 'shop', 'ratings.csv'), 'userId,movieId,rating,timestamp\n1,10,4.5,1000\n1,20,3,1001\n2,10,5,1002\n');
+  writeFileSync(join(dir, 'shop', 'movies.csv'), 'movieId,title,genres\n10,"Film, The (1999)",Drama|Comedy\n20,Other (2000),Horror\n');
+  const store = join(dir, 'store', 'events.sqlite');
+  const first = recoder(['import', '-d', join(dir, 'shop'), '--store', store, '--json', '-q'], dir);
+  assert.equal(first.code, 0, first.stderr);
+  const summary = JSON.parse(first.stdout);
+  assert.deepEqual(summary.counts, { users: 2, items: 2, events: 3 });
+  assert.equal(summary.events.inserted, 3);
+  const again = JSON.parse(recoder(['import', '-d', join(dir, 'shop'), '--store', store, '--json', '-q'], dir).stdout);
+  assert.deepEqual(again.events, { inserted: 0, duplicates: 3, total: 3 });
+  assert.deepEqual(again.counts, { users: 2, items: 2, events: 3 });
+  const bad = recoder(['import', '-d', join(dir, 'missing'), '--store', store, '-q'], dir);
+  assert.equal(bad.code, 1);
+});
