@@ -5,12 +5,16 @@
  * by the name stored in a manifest or typed on the command line.
  */
 import type { ModelFactory } from './model.js';
+import { cdaeFactory } from './cdae.js';
 import { easeFactory } from './ease.js';
 import { itemKnnFactory } from './item-knn.js';
+import { multDaeFactory } from './mult-dae.js';
+import { multVaeFactory } from './mult-vae.js';
 import { popularityFactory } from './popularity.js';
+import { recVaeFactory } from './recvae.js';
 import { parseHyperParameterStrings } from './hyper-parameters.js';
 
-const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory];
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory];
 
 const factories = new Map<string, ModelFactory>();
 

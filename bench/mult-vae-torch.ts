@@ -1,0 +1,150 @@
+/**
+ * Mult-VAE / Mult-DAE in recoder vs the same models in PyTorch on the same saved split.
+ *
+ *   node dist/bench/mult-vae-torch.js --model mult-vae|mult-dae [--dataset ml-1m] [--epochs 50] [--seed 1] [--users 600]
+ *
+ * Makes a held-out-users split (every rated movie a positive; N validation and N
+ * test users, 80/20 fold-in), saves it, trains the model in recoder (active
+ * backend; RECODER_BACKEND=reference for the TypeScript one) and in PyTorch
+ * (/usr/bin/python3 bench/peers/mult_vae_torch.py, 2 threads) with the same
+ * hyper-parameters (the model's defaults), seed and number of epochs, no early
+ * stopping, each keeping the epoch with the best validation NDCG@100. Prints
+ * both sides' test metrics, seconds per training epoch (training pass only;
+ * median and mean over the epochs) and the ratios as JSON, then a table.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadSplit, saveSplit } from '../src/data/split-io.js';
+import { makeSplit } from '../src/data/splits/index.js';
+import { cpuFlags, openBlasCoreTypeFor } from '../src/engine/cpu-features.js';
+import { describeBackend } from '../src/engine/index.js';
+import { evaluateRanking } from '../src/eval/evaluate.js';
+import { prepareData } from '../src/experiment/prepare.js';
+import { multDaeVariant } from '../src/models/mult-dae.js';
+import { multVaeVariant } from '../src/models/mult-vae.js';
+import { MultinomialAutoencoderRecommender } from '../src/models/multinomial-autoencoder.js';
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'mult-vae' },
+    dataset: { type: 'string', default: 'ml-1m' },
+    epochs: { type: 'string', default: '50' },
+    seed: { type: 'string', default: '1' },
+    users: { type: 'string', default: '600' },
+  },
+});
+const variants = { 'mult-vae': multVaeVariant, 'mult-dae': multDaeVariant } as const;
+if (!(args.model! in variants)) throw new Error(`--model must be mult-vae or mult-dae, got '${args.model}'`);
+const variant = variants[args.model as keyof typeof variants];
+const epochs = Number(args.epochs);
+const seed = Number(args.seed);
+const heldOut = Number(args.users);
+const PEER_THREADS = 2;
+const TEST_METRICS = ['ndcg@100', 'recall@20', 'recall_capped@20', 'recall@50', 'recall_capped@50'];
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const prepared = await prepareData({ dataset: args.dataset!, implicit: true });
+const made = makeSplit(prepared.data, { kind: 'held-out-users', validationUsers: heldOut, testUsers: heldOut, foldInFraction: 0.8, seed });
+const splitFile = join(mkdtempSync(join(tmpdir(), 'recoder-bench-')), `${args.dataset}-seed${seed}.split.safetensors`);
+await saveSplit(splitFile, made);
+// Both systems read the same file.
+const split = await loadSplit(splitFile);
+
+const loadBeforeRecoder = loadavg()[0]!;
+// Fixed epochs on both sides (patience 0: no early stop), the best validated epoch kept.
+const model = new MultinomialAutoencoderRecommender(variant, { epochs, patience: 0 });
+await model.fit(split.train, { seed, ...(split.validation ? { validation: split.validation } : {}) });
+const report = model.trainingReport!;
+const evaluation = evaluateRanking(model, split.test, { metrics: TEST_METRICS });
+const recoderMetrics = Object.fromEntries(Object.entries(evaluation.metrics).map(([k, v]) => [k, v.mean]));
+const recoderEpochSeconds = report.epochs.map((e) => e.seconds);
+
+const loadBeforePeer = loadavg()[0]!;
+// The peer gets the OpenBLAS settings recoder's engine runs with (src/engine/native.ts), unless the
+// caller set them: the kernel set for this CPU (OpenBLAS 0.3.21 does not recognise every current CPU
+// and falls back to slow generic kernels), as many BLAS threads as torch's own (in Debian's torch
+// process OpenBLAS otherwise ran single-threaded, half the GEMM speed), and sleeping rather than
+// spinning idle OpenMP threads, which otherwise compete with OpenBLAS's threads for the 2 cores.
+const peerEnvironment: Record<string, string> = {
+  OPENBLAS_NUM_THREADS: String(PEER_THREADS),
+  OMP_WAIT_POLICY: 'PASSIVE',
+  ...(openBlasCoreTypeFor(cpuFlags()) ? { OPENBLAS_CORETYPE: openBlasCoreTypeFor(cpuFlags())! } : {}),
+};
+for (const name of Object.keys(peerEnvironment)) if (process.env[name] !== undefined) peerEnvironment[name] = process.env[name]!;
+const peerSettings = { ...model.hyperParameters, model: variant.name, epochs, seed, threads: PEER_THREADS };
+const peerOutput = execFileSync('/usr/bin/python3', [join(repoRoot, 'bench/peers/mult_vae_torch.py'), splitFile, JSON.stringify(peerSettings)], {
+  cwd: join(repoRoot, 'bench/peers'),
+  env: { ...process.env, ...peerEnvironment },
+  encoding: 'utf8',
+  maxBuffer: 1 << 24,
+});
+const peer = JSON.parse(peerOutput) as {
+  torchVersion: string;
+  threads: number;
+  trainUsers: number;
+  epochSeconds: number[];
+  validationNdcg100: number[];
+  bestEpoch: number;
+  metrics: Record<string, number>;
+};
+
+const loadAfterPeer = loadavg()[0]!;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const relativeDifference = (name: string) => (recoderMetrics[name]! - peer.metrics[name]!) / peer.metrics[name]!;
+
+const recoderMedian = median(recoderEpochSeconds);
+const peerMedian = median(peer.epochSeconds);
+const result = {
+  benchmark: `${variant.name}-train`,
+  dataset: args.dataset,
+  protocol: split.protocol,
+  dataFingerprint: split.dataFingerprint,
+  splitFile,
+  hyperParameters: model.hyperParameters,
+  epochs,
+  items: split.itemIds.length,
+  trainInteractions: split.train.nnz,
+  testUsers: evaluation.users,
+  /** One-minute load averages: the machine is shared, so say how busy it was around each side's run. */
+  loadAverage: { beforeRecoder: loadBeforeRecoder, beforePytorch: loadBeforePeer, afterPytorch: loadAfterPeer },
+  recoder: {
+    engine: describeBackend(),
+    epochSeconds: { median: recoderMedian, mean: mean(recoderEpochSeconds), all: recoderEpochSeconds },
+    bestEpoch: report.bestEpoch,
+    bestValidationNdcg100: report.bestScore,
+    metrics: recoderMetrics,
+  },
+  pytorch: {
+    version: peer.torchVersion,
+    threads: peer.threads,
+    environment: peerEnvironment,
+    epochSeconds: { median: peerMedian, mean: mean(peer.epochSeconds), all: peer.epochSeconds },
+    bestEpoch: peer.bestEpoch,
+    bestValidationNdcg100: Math.max(...peer.validationNdcg100),
+    metrics: peer.metrics,
+  },
+  /** PyTorch's median seconds per training epoch over recoder's: the speed-up (bar: ≥ 2). */
+  epochSpeedup: peerMedian / recoderMedian,
+  /** (recoder − PyTorch) / PyTorch on test (bar: |·| ≤ 0.02 for ndcg@100 and recall@20). */
+  relativeDifference: Object.fromEntries(TEST_METRICS.map((name) => [name, relativeDifference(name)])),
+};
+console.log(JSON.stringify(result, null, 2));
+const shown = ['ndcg@100', 'recall@20', 'recall_capped@20', 'recall@50'];
+const rows = [
+  ['system', 's/epoch', 'best ep', ...shown],
+  ['recoder', recoderMedian.toFixed(3), String(report.bestEpoch), ...shown.map((k) => recoderMetrics[k]!.toFixed(4))],
+  ['pytorch', peerMedian.toFixed(3), String(peer.bestEpoch), ...shown.map((k) => peer.metrics[k]!.toFixed(4))],
+  ['rel diff', '', '', ...shown.map((k) => `${(100 * relativeDifference(k)).toFixed(2)}%`)],
+];
+for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(9) : c.padStart(16))).join(' '));
+console.log(`${variant.name}, ${epochs} epochs: recoder's training epoch is ${result.epochSpeedup.toFixed(2)}x faster than PyTorch's (median seconds per epoch)`);
