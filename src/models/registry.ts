@@ -5,6 +5,7 @@
  * by the name stored in a manifest or typed on the command line.
  */
 import type { ModelFactory } from './model.js';
+import { itemAutoRecFactory, userAutoRecFactory } from './autorec.js';
 import { cdaeFactory } from './cdae.js';
 import { easeFactory } from './ease.js';
 import { itemKnnFactory } from './item-knn.js';
@@ -14,7 +15,7 @@ import { popularityFactory } from './popularity.js';
 import { recVaeFactory } from './recvae.js';
 import { parseHyperParameterStrings } from './hyper-parameters.js';
 
-const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory];
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory];
 
 const factories = new Map<string, ModelFactory>();
 
