@@ -18,7 +18,7 @@ interface EvaluateOptions extends DataOptions, SplitOptions {
 export function evaluateCommand(): Command {
   const command = new Command('evaluate')
     .description('fit one or more models on a split and report metrics on its test users (full-catalogue ranking)')
-    .requiredOption('-m, --model <names>', 'model name(s), comma-separated: popularity,itemknn,ease')
+    .requiredOption('-m, --model <names>', 'model name(s), comma-separated (see `recoder models`): popularity,itemknn,ease,autorec-item,autorec-user,mult-dae,mult-vae,recvae,cdae')
     .option('-p, --param <name=value>', 'hyper-parameter (model.name=value when several models); repeatable', collect, [])
     .option('--metrics <list>', 'ranking metrics, e.g. ndcg@100,recall@20,recall_capped@20 (default: a standard set)')
     .option('--json', 'print the results as JSON on stdout')
