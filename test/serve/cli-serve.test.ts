@@ -74,3 +74,63 @@ test('recoder serve prints its URL and an example request, answers over HTTP, an
   }
   assert.equal(await exited, 0, stderr);
 });
+
+test('SIGKILL of the server during a bulk ingest over HTTP loses no acknowledged event', async () => {
+  const dir = tempDir();
+  const server = spawn(
+    process.execPath,
+    [CLI, 'serve', '--data-dir', dir, '--port', '0', '--api-key', READ_KEY, '--admin-key', ADMIN_KEY, '--log-level', 'warn', '--ready-without-model', '--no-rate-limit'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => server.on('exit', (_code, signal) => resolve(signal)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    server.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /recoder serving on (http:\/\/\S+)/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((signal) => reject(new Error(`serve exited early (${signal})`)));
+  });
+  // Batches of 200 events, sent one after another by 4 concurrent clients; the server is
+  // killed while batches are in flight. Every batch answered 200 was acknowledged.
+  const acknowledged: { user: string; count: number }[] = [];
+  let killed = false;
+  const client = async (clientId: number) => {
+    for (let batch = 0; !killed; batch++) {
+      const user = `c${clientId}-b${batch}`;
+      const events = Array.from({ length: 200 }, (_, k) => ({ userId: user, itemId: `i${k}`, type: 'view', timestampMs: 1_700_000_000_000 + k }));
+      try {
+        const response = await fetch(`${url}/v1/events`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-API-Key': ADMIN_KEY },
+          body: JSON.stringify({ events }),
+        });
+        if (response.status === 200 || response.status === 201) acknowledged.push({ user, count: 200 });
+        else if (!killed) assert.fail(`batch answered ${response.status}: ${await response.text()}`);
+      } catch {
+        return; // the connection died with the server
+      }
+      if (acknowledged.length >= 40 && !killed) {
+        killed = true;
+        server.kill('SIGKILL');
+      }
+    }
+  };
+  await Promise.all([0, 1, 2, 3].map(client));
+  if (!killed) server.kill('SIGKILL');
+  assert.ok(acknowledged.length >= 40, `only ${acknowledged.length} batches were acknowledged before the clients stopped`);
+  assert.equal(await exited, 'SIGKILL');
+  const store = new SqliteEventStore(join(dir, 'events.sqlite'));
+  try {
+    for (const { user, count } of acknowledged) {
+      assert.equal((await store.userEvents(user)).length, count, `acknowledged batch of ${user}`);
+    }
+    // Batches in flight at the kill are stored whole or not at all.
+    const { events } = await store.counts();
+    assert.equal(events % 200, 0, `${events} events: a partial batch was stored`);
+    assert.ok(events >= acknowledged.length * 200);
+  } finally {
+    await store.close();
+  }
+});
