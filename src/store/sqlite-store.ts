@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checkEvent, checkId, eventKey } from './event-key.js';
+import { checkLimit, eventCursor, pageOf, toEvent, type EventRow } from './rows.js';
 import {
   StoreInputError,
   type EventInput,
@@ -63,7 +64,6 @@ CREATE INDEX IF NOT EXISTS item_categories_by_item ON item_categories(item_id);
 
 interface UserRow { id: string; attributes: string; created_at_ms: number; updated_at_ms: number }
 interface ItemRow { id: string; categories: string; attributes: string; created_at_ms: number; updated_at_ms: number }
-interface EventRow { sequence: number; event_key: string; user_id: string; item_id: string; type: string; value: number | null; timestamp_ms: number }
 
 const toUser = (row: UserRow): UserRecord => ({
   id: row.id,
@@ -78,25 +78,8 @@ const toItem = (row: ItemRow): ItemRecord => ({
   createdAtMs: row.created_at_ms,
   updatedAtMs: row.updated_at_ms,
 });
-const toEvent = (row: EventRow): EventRecord => ({
-  id: row.event_key.startsWith('id:') ? row.event_key.slice(3) : row.event_key,
-  userId: row.user_id,
-  itemId: row.item_id,
-  type: row.type,
-  value: row.value,
-  timestampMs: row.timestamp_ms,
-  sequence: row.sequence,
-});
 
-function pageOf<T, R>(rows: R[], limit: number, convert: (row: R) => T, cursor: (row: R) => string): Page<T> {
-  const hasMore = rows.length > limit;
-  const kept = hasMore ? rows.slice(0, limit) : rows;
-  return { records: kept.map(convert), next: hasMore ? cursor(kept[kept.length - 1]!) : null };
-}
 
-function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new StoreInputError(`limit must be an integer in 1..10000, got ${limit}`);
-}
 
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
@@ -246,8 +229,7 @@ export class SqliteEventStore implements EventStore {
 
   async listEvents(query: EventQuery): Promise<Page<EventRecord>> {
     checkLimit(query.limit);
-    const after = query.after === undefined ? 0 : Number(query.after);
-    if (!Number.isSafeInteger(after) || after < 0) throw new StoreInputError(`after must be a cursor from a previous page, got '${query.after}'`);
+    const after = eventCursor(query.after);
     const conditions = ['sequence > ?'];
     const params: (string | number)[] = [after];
     if (query.userId !== undefined) {
