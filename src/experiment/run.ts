@@ -22,6 +22,8 @@ export interface RunOptions {
   readonly evaluationBatchSize?: number;
   readonly onProgress?: (progress: FitProgress) => void;
   readonly signal?: AbortSignal;
+  /** Per-epoch checkpoint of iterative models, and whether to resume from it. */
+  readonly checkpoint?: { readonly path: string; readonly resume: boolean };
 }
 
 export interface FittedModel {
@@ -42,6 +44,7 @@ export async function fitOnSplit(choice: ModelChoice, split: Split, options: Run
     ...(split.validation ? { validation: split.validation } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
   });
   return { model, fitSeconds: (performance.now() - started) / 1000 };
 }

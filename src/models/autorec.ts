@@ -260,6 +260,7 @@ export class AutoRecRecommender implements Recommender {
       ...(validate ? { validate, restoreBest: true } : {}),
       higherIsBetter: false,
       seed,
+      ...(context?.checkpoint ? { checkpointPath: context.checkpoint.path, resume: context.checkpoint.resume } : {}),
       ...(context?.onProgress ? { onProgress: context.onProgress } : {}),
       ...(context?.signal ? { signal: context.signal } : {}),
     });

@@ -49,7 +49,7 @@ import { trainIteratively, type TrainReport } from '../train/loop.js';
 import type { EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
 import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { allocateScores, checkScoreInput, requireFitted } from './model-support.js';
+import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
 
 const NAME = 'cdae';
 const VALIDATION_METRIC = 'ndcg@100';
@@ -387,7 +387,8 @@ export class CdaeRecommender implements Recommender {
       ...(validate && this.settings.patience > 0 ? { patience: this.settings.patience } : {}),
       ...(validate ? { validate, restoreBest: true } : {}),
       seed,
-      modelSignature: JSON.stringify({ model: NAME, hyperParameters: this.hyperParameters, items: train.nCols, users: train.nRows }),
+      ...(context?.checkpoint ? { checkpointPath: context.checkpoint.path, resume: context.checkpoint.resume } : {}),
+      modelSignature: checkpointSignature(NAME, this.hyperParameters, { items: train.nCols, users: train.nRows }),
       ...(context?.onProgress ? { onProgress: context.onProgress } : {}),
       ...(context?.signal ? { signal: context.signal } : {}),
     });

@@ -109,3 +109,14 @@ export function requireCsrTensors(
   }
   return new CsrMatrix(nRows, nCols, indptr, indices, values);
 }
+
+/**
+ * What a training checkpoint must match to be resumed: the model, its
+ * hyper-parameters and the data's shape. `epochs` and `patience` are left out:
+ * they bound how long training runs, not what is trained, so a run can be
+ * resumed with more epochs.
+ */
+export function checkpointSignature(model: string, hyperParameters: Readonly<Record<string, unknown>>, shape: Readonly<Record<string, number>>): string {
+  const trained = Object.fromEntries(Object.entries(hyperParameters).filter(([name]) => name !== 'epochs' && name !== 'patience'));
+  return JSON.stringify({ model, hyperParameters: trained, ...shape });
+}

@@ -18,6 +18,11 @@ export interface FitContext {
   readonly onProgress?: (progress: FitProgress) => void;
   /** Cancels training; the model is left unfitted or at its last good state, never half-written. */
   readonly signal?: AbortSignal;
+  /**
+   * Iterative models write a checkpoint here after every epoch (atomically) and, with
+   * `resume`, continue from it when it exists; closed-form models ignore it.
+   */
+  readonly checkpoint?: { readonly path: string; readonly resume: boolean };
 }
 
 /** What a model saves: hyper-parameters go to the manifest, tensors to safetensors, `extra` to the manifest. */

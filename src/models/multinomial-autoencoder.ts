@@ -44,7 +44,7 @@ import { trainIteratively, type TrainReport } from '../train/loop.js';
 import type { EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
 import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { allocateScores, checkScoreInput, requireFitted } from './model-support.js';
+import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
 
 /** The notebook's bias initialiser: truncated_normal_initializer(stddev=0.001). */
 const BIAS_INIT_STD = 0.001;
@@ -488,7 +488,8 @@ export class MultinomialAutoencoderRecommender implements Recommender {
       ...(validate ? { validate, restoreBest: true } : {}),
       higherIsBetter: true,
       seed,
-      modelSignature: JSON.stringify({ model: this.name, hyperParameters: this.hyperParameters, items: train.nCols }),
+      ...(context?.checkpoint ? { checkpointPath: context.checkpoint.path, resume: context.checkpoint.resume } : {}),
+      modelSignature: checkpointSignature(this.name, this.hyperParameters, { items: train.nCols }),
       ...(context?.onProgress ? { onProgress: context.onProgress } : {}),
       ...(context?.signal ? { signal: context.signal } : {}),
     });

@@ -63,7 +63,7 @@ import { trainIteratively, type TrainReport } from '../train/loop.js';
 import type { EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
 import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { allocateScores, checkScoreInput, requireFitted } from './model-support.js';
+import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
 import { fillStandardNormals } from './mult-vae.js';
 
 const NAME = 'recvae';
@@ -614,7 +614,8 @@ export class RecVaeRecommender implements Recommender {
       ...(validate && this.settings.patience > 0 ? { patience: this.settings.patience } : {}),
       ...(validate ? { validate, restoreBest: true } : {}),
       seed,
-      modelSignature: JSON.stringify({ model: NAME, hyperParameters: this.hyperParameters, items: train.nCols }),
+      ...(context?.checkpoint ? { checkpointPath: context.checkpoint.path, resume: context.checkpoint.resume } : {}),
+      modelSignature: checkpointSignature(NAME, this.hyperParameters, { items: train.nCols }),
       ...(context?.onProgress ? { onProgress: context.onProgress } : {}),
       ...(context?.signal ? { signal: context.signal } : {}),
     });

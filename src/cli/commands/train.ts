@@ -16,6 +16,8 @@ interface TrainOptions extends DataOptions, SplitOptions {
   model: string;
   param: string[];
   out: string;
+  checkpoint?: string;
+  resume?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -26,6 +28,8 @@ export function trainCommand(): Command {
     .requiredOption('-m, --model <name>', 'model name: popularity, itemknn, ease, ...')
     .option('-p, --param <name=value>', 'hyper-parameter; repeatable', collect, [])
     .requiredOption('-o, --out <dir>', 'model directory to write')
+    .option('--checkpoint <file>', 'iterative models: write a checkpoint after every epoch (atomically)')
+    .option('--resume', 'continue from --checkpoint when it exists (same model, data and seed)')
     .option('--json', 'print the manifest as JSON on stdout')
     .option('-q, --quiet', 'no progress or log lines on stderr');
   addDataOptions(command);
@@ -35,6 +39,7 @@ export function trainCommand(): Command {
     const choices = modelChoicesFrom(options.model, options.param);
     if (choices.length !== 1) throw new Error('train fits one model; use evaluate to compare several');
     const choice = choices[0]!;
+    if (options.resume && !options.checkpoint) throw new Error('--resume needs --checkpoint FILE');
     // Ctrl-C stops training between blocks; the model directory is only written after a finished fit.
     const controller = new AbortController();
     const onSignal = () => {
@@ -64,6 +69,9 @@ function itemAttributesFor(dataset: Dataset | undefined, itemIds: readonly strin
   return itemIds.map((id) => table.rows[dataset.items.indexOf(id)] ?? null);
 }
 
+const checkpointOf = (options: TrainOptions) =>
+  options.checkpoint ? { checkpoint: { path: options.checkpoint, resume: options.resume ?? false } } : {};
+
 const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
@@ -77,7 +85,7 @@ async function trainOnAllData(options: TrainOptions, choice: ModelChoice, out: O
   out.log(`read ${prepared.dataset.name}: ${data.userIds.length} users, ${data.itemIds.length} items, ${data.matrix.nnz} interactions`);
   const model = getModelFactory(choice.name).create({ ...choice.hyperParameters });
   const started = performance.now();
-  await model.fit(data.matrix, { seed: options.seed, onProgress: out.onFitProgress, signal });
+  await model.fit(data.matrix, { seed: options.seed, onProgress: out.onFitProgress, signal, ...checkpointOf(options) });
   out.progress.stop();
   const fitSeconds = (performance.now() - started) / 1000;
   out.log(`fit ${choice.name} in ${fitSeconds.toFixed(2)} s`);
@@ -100,7 +108,7 @@ async function trainOnAllData(options: TrainOptions, choice: ModelChoice, out: O
 async function trainOnSplit(options: TrainOptions, choice: ModelChoice, out: Output, signal: AbortSignal): Promise<ModelManifest> {
   const source = await obtainSplit(options, !predictsRatings(choice), out.log);
   const { split } = source;
-  const fitted = await fitOnSplit(choice, split, { seed: options.seed, onProgress: out.onFitProgress, signal });
+  const fitted = await fitOnSplit(choice, split, { seed: options.seed, onProgress: out.onFitProgress, signal, ...checkpointOf(options) });
   out.progress.stop();
   const test = evaluationToJSON(evaluateOnSplit(fitted.model, split, 'test', { onProgress: out.onFitProgress }));
   out.progress.stop();
