@@ -57,12 +57,6 @@ function storeRow(c: Float32Array, offset: number, sums: Float64Array, n: number
   }
 }
 
-/** C ← beta·C over a whole array, writing zeros (not reading C) when beta is 0. */
-function scaleOutput(c: Float32Array, beta: number): void {
-  if (beta === 0) c.fill(0);
-  else if (beta !== 1) for (let i = 0; i < c.length; i++) c[i]! *= beta;
-}
-
 /** C = alpha·X·B + beta·C, X sparse nRows × nCols, B nCols × n, C nRows × n. */
 export function csrMatmul(alpha: number, x: CsrOperand, b: Float32Array, n: number, beta: number, c: Float32Array): void {
   checkCsrContents('csrMatmul', 'x', x);

@@ -38,9 +38,9 @@ import { Rng } from '../data/random.js';
 import type { EvalSet } from '../data/split-types.js';
 import type { Activation, Backend, CsrOperand } from '../engine/backend.js';
 import { getBackend } from '../engine/index.js';
-import { evaluateRanking } from '../eval/evaluate.js';
+import { validationNdcg } from '../eval/validation.js';
 import { rowBatches } from '../nn/batches.js';
-import { normal, xavierUniform } from '../nn/init.js';
+import { xavierUniform } from '../nn/init.js';
 import { Adam } from '../nn/optimizers.js';
 import { exportParameters, importParameters, Parameter } from '../nn/parameter.js';
 import { ScratchBuffer } from '../nn/scratch.js';
@@ -52,7 +52,6 @@ import type { FitContext, ModelFactory, ModelState, Recommender } from './model.
 import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
 
 const NAME = 'cdae';
-const VALIDATION_METRIC = 'ndcg@100';
 const DEFAULT_SEED = 0;
 const INITIALISATION_STREAM = 0;
 /** Standard deviation of the user vectors' initial values (a small random start, as the paper's SGD). */
@@ -398,8 +397,7 @@ export class CdaeRecommender implements Recommender {
 
   private validationScore(network: CdaeNetwork, validation: EvalSet): ValidationResult {
     const scorer = { nItems: network.items, scoreRows: (input: CsrMatrix, users?: Int32Array) => this.scoreWith(network, input, users) };
-    const ndcg = evaluateRanking(scorer, validation, { metrics: [VALIDATION_METRIC], batchSize: this.settings.batchSize }).metrics[VALIDATION_METRIC]!.mean;
-    return { score: ndcg, values: { [VALIDATION_METRIC]: ndcg } };
+    return validationNdcg(scorer, validation, this.settings.batchSize);
   }
 
   private scoreWith(network: CdaeNetwork, input: CsrMatrix, users: Int32Array | undefined): Float32Array {

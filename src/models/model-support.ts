@@ -6,7 +6,7 @@
 import { CsrMatrix } from '../data/csr.js';
 import type { Tensor, TensorData } from '../io/safetensors.js';
 import type { BlockProgress } from '../linalg/steps.js';
-import type { FitContext, ModelState } from './model.js';
+import type { FitContext } from './model.js';
 
 /** Longest stretch of synchronous work between two event-loop turns. */
 const MAX_BUSY_MS = 50;

@@ -32,7 +32,8 @@ import { Rng } from '../data/random.js';
 import type { EvalSet } from '../data/split-types.js';
 import type { Activation, Backend, CsrOperand } from '../engine/backend.js';
 import { getBackend } from '../engine/index.js';
-import { evaluateRanking } from '../eval/evaluate.js';
+import { VALIDATION_METRIC, validationNdcg } from '../eval/validation.js';
+export { VALIDATION_METRIC };
 import { rowBatches } from '../nn/batches.js';
 import { DenseLayer } from '../nn/dense.js';
 import { truncatedNormal } from '../nn/init.js';
@@ -51,7 +52,6 @@ const BIAS_INIT_STD = 0.001;
 /** F.normalize's floor on the norm, so an empty row normalises to zeros instead of NaN. */
 const NORM_FLOOR = 1e-12;
 /** The model-selection metric of the paper and the notebook. */
-export const VALIDATION_METRIC = 'ndcg@100';
 /** Seed used when the fit context gives none, so an unseeded fit is still reproducible. */
 const DEFAULT_SEED = 0;
 /** The Rng stream of the initial weights: the training loop draws epoch e from stream e ≥ 1. */
@@ -500,8 +500,7 @@ export class MultinomialAutoencoderRecommender implements Recommender {
 
   private validationScore(network: MultinomialAutoencoderNetwork, validation: EvalSet): ValidationResult {
     const scorer = { nItems: network.shape.items, scoreRows: (input: CsrMatrix) => this.scoreWith(network, input) };
-    const ndcg = evaluateRanking(scorer, validation, { metrics: [VALIDATION_METRIC], batchSize: this.settings.batchSize }).metrics[VALIDATION_METRIC]!.mean;
-    return { score: ndcg, values: { [VALIDATION_METRIC]: ndcg } };
+    return validationNdcg(scorer, validation, this.settings.batchSize);
   }
 
   private scoreWith(network: MultinomialAutoencoderNetwork, input: CsrMatrix): Float32Array {

@@ -51,7 +51,7 @@ import { Rng } from '../data/random.js';
 import type { EvalSet } from '../data/split-types.js';
 import type { Backend, CsrOperand } from '../engine/backend.js';
 import { getBackend } from '../engine/index.js';
-import { evaluateRanking } from '../eval/evaluate.js';
+import { validationNdcg } from '../eval/validation.js';
 import { rowBatches } from '../nn/batches.js';
 import { DenseLayer } from '../nn/dense.js';
 import { uniform } from '../nn/init.js';
@@ -67,7 +67,6 @@ import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } f
 import { fillStandardNormals } from './mult-vae.js';
 
 const NAME = 'recvae';
-const VALIDATION_METRIC = 'ndcg@100';
 const DEFAULT_SEED = 0;
 const INITIALISATION_STREAM = 0;
 /** The authors' `nn.LayerNorm(hidden_dim, eps=0.1)`. */
@@ -234,8 +233,6 @@ export class RecVaeEncoder {
   private readonly hiddenGradients: ScratchBuffer[];
   private readonly codeGradient = new ScratchBuffer();
   private lastRows = 0;
-  /** The layers' outputs h_k of the last forward pass (views of the norms' buffers). */
-  private outputs: Float32Array[] = [];
 
   /** `prefix` names the parameters ('encoder' or 'prior.encoder_old'); with `rng` they start as nn.Linear's. */
   constructor(
@@ -304,7 +301,6 @@ export class RecVaeEncoder {
       for (let i = 0; i < pre.length; i++) activated[i] = pre[i]! / (1 + Math.exp(-pre[i]!));
       outputs.push(this.norms[k]!.forward(activated, rows));
     }
-    this.outputs = outputs;
     this.lastRows = rows;
     const last = outputs[outputs.length - 1]!;
     return { mean: this.meanLayer.forward(last, rows), logVariance: this.logVarianceLayer.forward(last, rows) };
@@ -625,8 +621,7 @@ export class RecVaeRecommender implements Recommender {
 
   private validationScore(network: RecVaeNetwork, validation: EvalSet): ValidationResult {
     const scorer = { nItems: network.items, scoreRows: (input: CsrMatrix) => this.scoreWith(network, input) };
-    const ndcg = evaluateRanking(scorer, validation, { metrics: [VALIDATION_METRIC], batchSize: this.settings.batchSize }).metrics[VALIDATION_METRIC]!.mean;
-    return { score: ndcg, values: { [VALIDATION_METRIC]: ndcg } };
+    return validationNdcg(scorer, validation, this.settings.batchSize);
   }
 
   private scoreWith(network: RecVaeNetwork, input: CsrMatrix): Float32Array {

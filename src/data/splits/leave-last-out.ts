@@ -5,7 +5,7 @@
  */
 import type { Split } from '../split-types.js';
 import type { InteractionData } from '../transforms.js';
-import { Part, checkInteractionData, checkSeed, entriesInParts, evalSetOf, fingerprintOf, requireTimestamps, rowsWithPart } from './parts.js';
+import { Part, checkInteractionData, checkSeed, historySplit, requireTimestamps } from './parts.js';
 
 export interface LeaveLastOutSplitOptions {
   /** Also hold out each user's second-latest interaction for validation. */
@@ -55,27 +55,5 @@ export function leaveLastOutSplit(data: InteractionData, options: LeaveLastOutSp
     if (chosen.length > 1) partOf[chosen[1]!] = Part.validationTarget;
   }
 
-  const train = entriesInParts(matrix, partOf, [Part.train]);
-  const beforeTest = entriesInParts(matrix, partOf, [Part.train, Part.validationTarget]);
-  return {
-    protocol: { kind: 'leave-last-out', validation, seed },
-    train,
-    ...(validation
-      ? {
-          validation: evalSetOf(rowsWithPart(matrix, partOf, Part.validationTarget), {
-            input: train,
-            exclude: train,
-            targets: entriesInParts(matrix, partOf, [Part.validationTarget]),
-          }),
-        }
-      : {}),
-    test: evalSetOf(rowsWithPart(matrix, partOf, Part.testTarget), {
-      input: beforeTest,
-      exclude: beforeTest,
-      targets: entriesInParts(matrix, partOf, [Part.testTarget]),
-    }),
-    userIds: data.userIds,
-    itemIds: data.itemIds,
-    dataFingerprint: fingerprintOf(data),
-  };
+  return historySplit(data, partOf, { kind: 'leave-last-out', validation, seed }, validation);
 }

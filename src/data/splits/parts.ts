@@ -5,7 +5,7 @@
  */
 import { CsrMatrix } from '../csr.js';
 import { matrixFingerprint } from '../fingerprint.js';
-import type { EvalSet } from '../split-types.js';
+import type { EvalSet, Split, SplitProtocol } from '../split-types.js';
 import type { InteractionData } from '../transforms.js';
 
 /** Part codes of an entry. Held-out-user protocols use the fold-in parts; the others put inputs in `train`. */
@@ -124,4 +124,36 @@ export function requireTimestamps(data: InteractionData, protocolName: string): 
     throw new Error(`'${data.name}': ${data.timestamps.length} timestamps for ${data.matrix.nnz} stored entries; they must be aligned with matrix.indices`);
   }
   return data.timestamps;
+}
+
+/**
+ * The split of a protocol whose targets are each user's later interactions
+ * (leave-last-out, time): validation users see their training rows; test users
+ * see everything before their test targets (training plus validation targets).
+ */
+export function historySplit(data: InteractionData, partOf: Int8Array, protocol: SplitProtocol, withValidation: boolean): Split {
+  const { matrix } = data;
+  const train = entriesInParts(matrix, partOf, [Part.train]);
+  const beforeTest = entriesInParts(matrix, partOf, [Part.train, Part.validationTarget]);
+  return {
+    protocol,
+    train,
+    ...(withValidation
+      ? {
+          validation: evalSetOf(rowsWithPart(matrix, partOf, Part.validationTarget), {
+            input: train,
+            exclude: train,
+            targets: entriesInParts(matrix, partOf, [Part.validationTarget]),
+          }),
+        }
+      : {}),
+    test: evalSetOf(rowsWithPart(matrix, partOf, Part.testTarget), {
+      input: beforeTest,
+      exclude: beforeTest,
+      targets: entriesInParts(matrix, partOf, [Part.testTarget]),
+    }),
+    userIds: data.userIds,
+    itemIds: data.itemIds,
+    dataFingerprint: fingerprintOf(data),
+  };
 }

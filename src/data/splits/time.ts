@@ -5,17 +5,7 @@
  */
 import type { Split } from '../split-types.js';
 import type { InteractionData } from '../transforms.js';
-import {
-  Part,
-  checkFraction,
-  checkInteractionData,
-  checkSeed,
-  entriesInParts,
-  entriesInTimeOrder,
-  evalSetOf,
-  fingerprintOf,
-  rowsWithPart,
-} from './parts.js';
+import { Part, checkFraction, checkInteractionData, checkSeed, entriesInTimeOrder, historySplit } from './parts.js';
 
 export interface TimeSplitOptions {
   /** Fraction of all stored interactions, just before the test period, used for validation; 0 for none. */
@@ -52,27 +42,5 @@ export function timeSplit(data: InteractionData, options: TimeSplitOptions): Spl
   for (let i = matrix.nnz - nTest; i < matrix.nnz; i++) partOf[order[i]!] = Part.testTarget;
   for (let i = matrix.nnz - nTest - nValidation; i < matrix.nnz - nTest; i++) partOf[order[i]!] = Part.validationTarget;
 
-  const train = entriesInParts(matrix, partOf, [Part.train]);
-  const beforeTest = entriesInParts(matrix, partOf, [Part.train, Part.validationTarget]);
-  return {
-    protocol: { kind: 'time', validationFraction, testFraction, seed },
-    train,
-    ...(validationFraction > 0
-      ? {
-          validation: evalSetOf(rowsWithPart(matrix, partOf, Part.validationTarget), {
-            input: train,
-            exclude: train,
-            targets: entriesInParts(matrix, partOf, [Part.validationTarget]),
-          }),
-        }
-      : {}),
-    test: evalSetOf(rowsWithPart(matrix, partOf, Part.testTarget), {
-      input: beforeTest,
-      exclude: beforeTest,
-      targets: entriesInParts(matrix, partOf, [Part.testTarget]),
-    }),
-    userIds: data.userIds,
-    itemIds: data.itemIds,
-    dataFingerprint: fingerprintOf(data),
-  };
+  return historySplit(data, partOf, { kind: 'time', validationFraction, testFraction, seed }, validationFraction > 0);
 }
