@@ -20,8 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadSplit, saveSplit } from '../src/data/split-io.js';
 import { makeSplit } from '../src/data/splits/index.js';
-import { cpuFlags, openBlasCoreTypeFor } from '../src/engine/cpu-features.js';
-import { describeBackend } from '../src/engine/index.js';
+import { describeBackend, engineEnvironment } from '../src/engine/index.js';
 import { evaluateRanking } from '../src/eval/evaluate.js';
 import { prepareData } from '../src/experiment/prepare.js';
 import { multDaeVariant } from '../src/models/mult-dae.js';
@@ -64,16 +63,11 @@ const recoderMetrics = Object.fromEntries(Object.entries(evaluation.metrics).map
 const recoderEpochSeconds = report.epochs.map((e) => e.seconds);
 
 const loadBeforePeer = loadavg()[0]!;
-// The peer gets the OpenBLAS settings recoder's engine runs with (src/engine/native.ts), unless the
-// caller set them: the kernel set for this CPU (OpenBLAS 0.3.21 does not recognise every current CPU
-// and falls back to slow generic kernels), as many BLAS threads as torch's own (in Debian's torch
-// process OpenBLAS otherwise ran single-threaded, half the GEMM speed), and sleeping rather than
-// spinning idle OpenMP threads, which otherwise compete with OpenBLAS's threads for the 2 cores.
-const peerEnvironment: Record<string, string> = {
-  OPENBLAS_NUM_THREADS: String(PEER_THREADS),
-  OMP_WAIT_POLICY: 'PASSIVE',
-  ...(openBlasCoreTypeFor(cpuFlags()) ? { OPENBLAS_CORETYPE: openBlasCoreTypeFor(cpuFlags())! } : {}),
-};
+// The peer gets the OpenBLAS and OpenMP settings recoder's engine runs with (engineEnvironment in
+// src/engine/native.ts: this CPU's kernel set, sleeping rather than spinning idle threads), unless
+// the caller set them, and as many BLAS threads as torch's own (in Debian's torch process OpenBLAS
+// otherwise ran single-threaded, half the GEMM speed).
+const peerEnvironment: Record<string, string> = { OPENBLAS_NUM_THREADS: String(PEER_THREADS), ...engineEnvironment() };
 for (const name of Object.keys(peerEnvironment)) if (process.env[name] !== undefined) peerEnvironment[name] = process.env[name]!;
 const peerSettings = { ...model.hyperParameters, model: variant.name, epochs, seed, threads: PEER_THREADS };
 const peerOutput = execFileSync('/usr/bin/python3', [join(repoRoot, 'bench/peers/mult_vae_torch.py'), splitFile, JSON.stringify(peerSettings)], {

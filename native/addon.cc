@@ -245,6 +245,12 @@ RECODER_KERNEL(multinomialNllGradient, 7, {
   return undefined(env);
 })
 
+// softmaxCrossEntropyRows(logits, nRows, nCols, indptr, indices, values, scale, grad) → number
+RECODER_KERNEL(softmaxCrossEntropyRows, 8, {
+  return number(env, recoder::softmax_cross_entropy_rows(args.f32(0), args.csr(1, true), static_cast<float>(args.number(6)),
+                                                         args.f32(7)));
+})
+
 // squaredErrorAtPattern(targetValues, predicted, gradScale, gradPredicted) → number; arrays of nnz entries
 RECODER_KERNEL(squaredErrorAtPattern, 4, {
   return number(env, recoder::squared_error_at_pattern(args.f32(0), args.f32(1), args.length(1),
@@ -322,6 +328,7 @@ napi_value init(napi_env env, napi_value exports) {
       RECODER_EXPORT(logSoftmaxRowsBackward),
       RECODER_EXPORT(multinomialNll),
       RECODER_EXPORT(multinomialNllGradient),
+      RECODER_EXPORT(softmaxCrossEntropyRows),
       RECODER_EXPORT(squaredErrorAtPattern),
       RECODER_EXPORT(dropout),
       RECODER_EXPORT(dropoutBackward),

@@ -44,6 +44,7 @@ void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out);
 void log_softmax_rows_backward(const float* log_probs, const float* grad_output, int64_t rows, int64_t cols, float* grad_input);
 double multinomial_nll(const float* log_probs, const Csr& targets);
 void multinomial_nll_gradient(const Csr& targets, float scale, float* grad);
+double softmax_cross_entropy_rows(const float* logits, const Csr& targets, float scale, float* grad);
 double squared_error_at_pattern(const float* targets, const float* predicted, int64_t nnz, float grad_scale, float* grad_predicted);
 void dropout(const float* x, int64_t n, double keep_prob, uint32_t seed, uint8_t* mask, float* out);
 void dropout_backward(const float* grad_output, const uint8_t* mask, int64_t n, double keep_prob, float* grad_input);

@@ -24,6 +24,9 @@ constexpr int64_t kParallelWork = int64_t{1} << 16;
 #define RECODER_PARALLEL_FOR_DYNAMIC(work) \
   RECODER_PRAGMA(omp parallel for schedule(dynamic, 4) if ((work) > ::recoder::kParallelWork))
 #define RECODER_PARALLEL_REGION(threads) RECODER_PRAGMA(omp parallel num_threads(threads))
+// A static loop whose iterations add to a `double loss` declared before it.
+#define RECODER_PARALLEL_FOR_REDUCE_LOSS(work) \
+  RECODER_PRAGMA(omp parallel for schedule(static) reduction(+ : loss) if ((work) > ::recoder::kParallelWork))
 
 inline int max_threads() { return omp_get_max_threads(); }
 inline int parallel_team_size() { return omp_get_num_threads(); }
@@ -33,6 +36,7 @@ inline int parallel_thread_index() { return omp_get_thread_num(); }
 #define RECODER_PARALLEL_FOR_STATIC(work)
 #define RECODER_PARALLEL_FOR_DYNAMIC(work)
 #define RECODER_PARALLEL_REGION(threads)
+#define RECODER_PARALLEL_FOR_REDUCE_LOSS(work)
 
 inline int max_threads() { return 1; }
 inline int parallel_team_size() { return 1; }

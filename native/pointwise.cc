@@ -7,6 +7,7 @@
 
 #include "kernels.h"
 #include "parallel.h"
+#include "vector_math.h"
 
 namespace recoder {
 
@@ -17,11 +18,11 @@ void activation_forward(Activation activation, const float* x, float* out, int64
       return;
     case Activation::sigmoid:
       RECODER_PARALLEL_FOR_SIMD(n)
-      for (int64_t i = 0; i < n; i++) out[i] = 1.0f / (1.0f + std::exp(-x[i]));
+      for (int64_t i = 0; i < n; i++) out[i] = sigmoid_approx(x[i]);
       return;
     case Activation::tanh:
       RECODER_PARALLEL_FOR_SIMD(n)
-      for (int64_t i = 0; i < n; i++) out[i] = std::tanh(x[i]);
+      for (int64_t i = 0; i < n; i++) out[i] = tanh_approx(x[i]);
       return;
     case Activation::relu:
       RECODER_PARALLEL_FOR_SIMD(n)
@@ -60,18 +61,25 @@ void axpy(float alpha, const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 
+// The maximum of a row, the shift that keeps exp from overflowing (the log-sum-exp trick).
+static inline float row_max(const float* row, int64_t cols) {
+  float max = -INFINITY;
+#pragma omp simd reduction(max : max)
+  for (int64_t c = 0; c < cols; c++) max = row[c] > max ? row[c] : max;
+  return max;
+}
+
 void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out) {
   RECODER_PARALLEL_FOR_STATIC(rows * cols)
   for (int64_t r = 0; r < rows; r++) {
     const float* x_row = x + r * cols;
     float* out_row = out + r * cols;
-    // Shift by the row maximum so that exp never overflows (the log-sum-exp trick).
-    float max = -INFINITY;
-    for (int64_t c = 0; c < cols; c++) max = x_row[c] > max ? x_row[c] : max;
-    double sum = 0.0;
-    for (int64_t c = 0; c < cols; c++) sum += std::exp(x_row[c] - max);
+    const float max = row_max(x_row, cols);
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t c = 0; c < cols; c++) sum += exp_approx(x_row[c] - max);
     // (x − max) − log Σ: subtracting max + log Σ in one go would lose the small log Σ beside a large max.
-    const float log_sum = static_cast<float>(std::log(sum));
+    const float log_sum = std::log(sum);
 #pragma omp simd
     for (int64_t c = 0; c < cols; c++) out_row[c] = (x_row[c] - max) - log_sum;
   }
@@ -87,8 +95,42 @@ void log_softmax_rows_backward(const float* log_probs, const float* grad_output,
 #pragma omp simd reduction(+ : grad_sum)
     for (int64_t c = 0; c < cols; c++) grad_sum += g_row[c];
     const float total = static_cast<float>(grad_sum);
-    for (int64_t c = 0; c < cols; c++) gi_row[c] = g_row[c] - std::exp(lp_row[c]) * total;
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) gi_row[c] = g_row[c] - exp_approx(lp_row[c]) * total;
   }
+}
+
+double softmax_cross_entropy_rows(const float* logits, const Csr& targets, float scale, float* grad) {
+  check_csr("softmaxCrossEntropyRows", "targets", targets);
+  const int64_t rows = targets.n_rows, cols = targets.n_cols;
+  double loss = 0.0;
+  // One pass over a row for the maximum, one that leaves e^(x − max) in the gradient row and sums it,
+  // one that scales it into softmax·Σx; the targets' terms are then subtracted at their entries.
+  RECODER_PARALLEL_FOR_REDUCE_LOSS(rows * cols)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* x_row = logits + r * cols;
+    float* g_row = grad + r * cols;
+    const float max = row_max(x_row, cols);
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t c = 0; c < cols; c++) {
+      const float e = exp_approx(x_row[c] - max);
+      g_row[c] = e;
+      sum += e;
+    }
+    double target_total = 0.0, target_shifted = 0.0;
+    for (int32_t p = targets.indptr[r]; p < targets.indptr[r + 1]; p++) {
+      target_total += targets.values[p];
+      target_shifted += static_cast<double>(targets.values[p]) * (x_row[targets.indices[p]] - max);
+    }
+    // −Σ_p x_p·log π_p with log π = (x − max) − log Σ.
+    loss += target_total * std::log(static_cast<double>(sum)) - target_shifted;
+    const float factor = static_cast<float>(scale * target_total / sum);
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) g_row[c] *= factor;
+    for (int32_t p = targets.indptr[r]; p < targets.indptr[r + 1]; p++) g_row[targets.indices[p]] -= scale * targets.values[p];
+  }
+  return scale * loss;
 }
 
 double multinomial_nll(const float* log_probs, const Csr& targets) {

@@ -177,6 +177,18 @@ export interface Backend {
   multinomialNllGradient(targets: CsrOperand, scale: number, grad: Float32Array): void;
 
   /**
+   * Softmax cross-entropy of each row of `logits` against the stored entries of `targets` (the
+   * multinomial NLL of Mult-VAE, eq. 2) in one pass, forward and backward: returns
+   *   scale · Σ_r Σ_c −x[r, c] · log softmax(logits[r, ·])_c
+   * (accumulated in double precision) and writes its gradient with respect to the logits,
+   *   gradLogits[r, c] = scale · (softmax(logits[r, ·])_c · Σ_j x[r, j] − x[r, c]).
+   * Equal to logSoftmaxRows, multinomialNll and multinomialNllGradient followed by
+   * logSoftmaxRowsBackward, without the intermediate rows × cols log-probabilities. logits and
+   * gradLogits are dense with the targets' shape; gradLogits may not be logits.
+   */
+  softmaxCrossEntropyRows(logits: Float32Array, targets: CsrOperand, scale: number, gradLogits: Float32Array): number;
+
+  /**
    * Squared error on observed entries only: returns Σₚ (predicted[p] − targets.values[p])² over the
    * stored positions of `targets`, and writes gradPredicted[p] = 2·gradScale·(predicted[p] − target[p]),
    * the gradient of gradScale·(that sum). Both arrays have the targets' nnz entries (AutoRec's loss,

@@ -175,6 +175,16 @@ export function withArgumentChecks(kernels: Backend): Backend {
       kernels.multinomialNllGradient(targets, scale, grad);
     },
 
+    softmaxCrossEntropyRows(logits, targets, scale, gradLogits) {
+      const kernel = 'softmaxCrossEntropyRows';
+      checkCsrShape(kernel, 'targets', targets, true);
+      checkFinite(kernel, 'scale', scale);
+      checkMatrix(kernel, 'logits', logits, targets.nRows, targets.nCols);
+      checkMatrix(kernel, 'gradLogits', gradLogits, targets.nRows, targets.nCols);
+      checkNoOverlap(kernel, 'gradLogits', gradLogits, 'logits', logits);
+      return kernels.softmaxCrossEntropyRows(logits, targets, scale, gradLogits);
+    },
+
     squaredErrorAtPattern(targets, predicted, gradScale, gradPredicted) {
       const kernel = 'squaredErrorAtPattern';
       const nnz = checkCsrShape(kernel, 'targets', targets, true);

@@ -14,7 +14,7 @@ import { referenceBackend } from './reference.js';
 export type { Activation, AdamStep, Backend, CsrOperand } from './backend.js';
 export { ACTIVATIONS } from './backend.js';
 export { referenceBackend } from './reference.js';
-export { loadNativeBackend, nativeAddonPath, type NativeLoadResult } from './native.js';
+export { engineEnvironment, loadNativeBackend, nativeAddonPath, type NativeLoadResult } from './native.js';
 
 export const BACKEND_ENV_VARIABLE = 'RECODER_BACKEND';
 

@@ -37,6 +37,7 @@ interface NativeAddon {
   logSoftmaxRowsBackward(logProbs: Float32Array, gradOutput: Float32Array, rows: number, cols: number, gradInput: Float32Array): void;
   multinomialNll(logProbs: Float32Array, nRows: number, nCols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array): number;
   multinomialNllGradient(nRows: number, nCols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, scale: number, grad: Float32Array): void;
+  softmaxCrossEntropyRows(logits: Float32Array, nRows: number, nCols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, scale: number, gradLogits: Float32Array): number;
   squaredErrorAtPattern(targetValues: Float32Array, predicted: Float32Array, gradScale: number, gradPredicted: Float32Array): number;
   dropout(x: Float32Array, keepProb: number, seed: number, mask: Uint8Array, out: Float32Array): void;
   dropoutBackward(gradOutput: Float32Array, mask: Uint8Array, keepProb: number, gradInput: Float32Array): void;
@@ -104,19 +105,29 @@ function loadUncached(): NativeLoadResult {
 }
 
 /**
- * Settings that OpenBLAS and libgomp read once, when the addon loads them; each is set only
- * if the user has not set it, and removed again after loading (returned names) so that child
- * processes — peers in benchmarks among them — make their own choices.
+ * Settings that OpenBLAS and libgomp read once, when they load, and that the engine wants:
  * - OPENBLAS_CORETYPE: the kernel set for CPUs this OpenBLAS does not know (cpu-features.ts).
  * - OMP_WAIT_POLICY=PASSIVE: idle OpenMP threads sleep instead of spinning. Spinning threads
  *   compete with OpenBLAS's for the cores; measured on 2 cores, a 17-GFLOP SGEMM right after an
  *   element-wise kernel took 64 ms with spinning and 59.5 ms (no slowdown) with passive waiting.
+ * - OPENBLAS_THREAD_TIMEOUT=10: OpenBLAS's idle threads poll for 2^10 cycles, not its default
+ *   2^28 (about 0.1 s), before they sleep. Polling threads took a core from the OpenMP kernels
+ *   that follow a GEMM: on 2 cores, csrMatmul right after a 500 × 3,676 × 600 SGEMM took 8.1 ms
+ *   with the default and 3.9 ms with this, and the GEMM itself was no slower (7.8 ms both).
+ * Peers in benchmarks are given the same settings (the same library, configured alike).
+ */
+export function engineEnvironment(): Record<string, string> {
+  const coreType = openBlasCoreTypeFor(cpuFlags());
+  return { ...(coreType !== undefined ? { OPENBLAS_CORETYPE: coreType } : {}), OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_THREAD_TIMEOUT: '10' };
+}
+
+/**
+ * Sets engineEnvironment()'s variables that the user has not set, for the addon's libraries to
+ * read as they load; returns their names so that they are removed again after loading and child
+ * processes — peers in benchmarks among them — make their own choices.
  */
 function setLoadEnvironment(): string[] {
-  const wanted: Record<string, string | undefined> = {
-    OPENBLAS_CORETYPE: openBlasCoreTypeFor(cpuFlags()),
-    OMP_WAIT_POLICY: 'PASSIVE',
-  };
+  const wanted: Record<string, string | undefined> = engineEnvironment();
   const set: string[] = [];
   for (const [name, value] of Object.entries(wanted)) {
     if (value === undefined || process.env[name] !== undefined) continue;
@@ -170,6 +181,8 @@ function wrapAddon(addon: NativeAddon, info: ReturnType<NativeAddon['info']>): B
       addon.logSoftmaxRowsBackward(logProbs, gradOutput, rows, cols, gradInput),
     multinomialNll: (logProbs, targets) => addon.multinomialNll(logProbs, ...csr(targets), targets.values),
     multinomialNllGradient: (targets, scale, grad) => addon.multinomialNllGradient(...csr(targets), targets.values, scale, grad),
+    softmaxCrossEntropyRows: (logits, targets, scale, gradLogits) =>
+      addon.softmaxCrossEntropyRows(logits, ...csr(targets), targets.values, scale, gradLogits),
     squaredErrorAtPattern: (targets, predicted, gradScale, gradPredicted) =>
       addon.squaredErrorAtPattern(targets.values, predicted, gradScale, gradPredicted),
     dropout: (x, keepProb, seed, mask, out) => addon.dropout(x, keepProb, seed, mask, out),

@@ -92,6 +92,28 @@ export function multinomialNllGradient(targets: CsrOperand, scale: number, grad:
   }
 }
 
+export function softmaxCrossEntropyRows(logits: Float32Array, targets: CsrOperand, scale: number, gradLogits: Float32Array): number {
+  checkCsrContents('softmaxCrossEntropyRows', 'targets', targets);
+  const { indptr, indices, values, nRows, nCols } = targets;
+  let loss = 0;
+  for (let r = 0; r < nRows; r++) {
+    const offset = r * nCols;
+    let max = -Infinity;
+    for (let c = 0; c < nCols; c++) if (logits[offset + c]! > max) max = logits[offset + c]!;
+    let sum = 0;
+    for (let c = 0; c < nCols; c++) sum += Math.exp(logits[offset + c]! - max);
+    const logSum = Math.log(sum);
+    let targetTotal = 0;
+    for (let p = indptr[r]!; p < indptr[r + 1]!; p++) {
+      targetTotal += values[p]!;
+      loss -= values[p]! * (logits[offset + indices[p]!]! - max - logSum);
+    }
+    for (let c = 0; c < nCols; c++) gradLogits[offset + c] = scale * targetTotal * Math.exp(logits[offset + c]! - max - logSum);
+    for (let p = indptr[r]!; p < indptr[r + 1]!; p++) gradLogits[offset + indices[p]!]! -= scale * values[p]!;
+  }
+  return scale * loss;
+}
+
 export function squaredErrorAtPattern(targets: CsrOperand, predicted: Float32Array, gradScale: number, gradPredicted: Float32Array): number {
   const nnz = targets.indptr[targets.nRows]!;
   let loss = 0;

@@ -31,6 +31,7 @@ export const referenceBackend: Backend = withArgumentChecks({
   logSoftmaxRowsBackward: pointwise.logSoftmaxRowsBackward,
   multinomialNll: pointwise.multinomialNll,
   multinomialNllGradient: pointwise.multinomialNllGradient,
+  softmaxCrossEntropyRows: pointwise.softmaxCrossEntropyRows,
   squaredErrorAtPattern: pointwise.squaredErrorAtPattern,
   dropout: pointwise.dropout,
   dropoutBackward: pointwise.dropoutBackward,

@@ -132,17 +132,22 @@ export class GaussianCode implements LatentCode {
 }
 
 /**
- * Fills `out` with independent N(0, 1) draws from `rng` by the Box–Muller
- * transform, using both of each pair's outputs (cos and sin): half the
- * logarithms and square roots of drawing them one at a time.
+ * Fills `out` with independent N(0, 1) draws from `rng` by Marsaglia's polar
+ * method: a point (u, v) uniform in the unit disc (by rejection from the
+ * square, accepted with probability π/4) gives two deviates u·f and v·f with
+ * f = √(−2 ln s / s), s = u² + v². No cos or sin, which made the Box–Muller
+ * form about 1.7 times slower here (100,000 draws per Mult-VAE batch).
  */
 export function fillStandardNormals(rng: Rng, out: Float32Array): void {
   const n = out.length;
-  for (let i = 0; i < n; i += 2) {
-    const radius = Math.sqrt(-2 * Math.log(1 - rng.nextFloat())); // 1 − u in (0, 1], so the log is finite
-    const angle = 2 * Math.PI * rng.nextFloat();
-    out[i] = radius * Math.cos(angle);
-    if (i + 1 < n) out[i + 1] = radius * Math.sin(angle);
+  for (let i = 0; i < n; ) {
+    const u = 2 * rng.nextFloat() - 1;
+    const v = 2 * rng.nextFloat() - 1;
+    const s = u * u + v * v;
+    if (s >= 1 || s === 0) continue;
+    const factor = Math.sqrt((-2 * Math.log(s)) / s);
+    out[i++] = u * factor;
+    if (i < n) out[i++] = v * factor;
   }
 }
 

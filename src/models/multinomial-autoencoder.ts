@@ -147,7 +147,6 @@ export class MultinomialAutoencoderNetwork {
   private readonly normalisedValues = new ScratchBuffer();
   /** Which stored input entries the last training batch kept (grown to the largest batch). */
   private dropoutMask = new Uint8Array(0);
-  private readonly logProbabilities = new ScratchBuffer();
   private readonly logitGradients = new ScratchBuffer();
 
   /** With `rng`, weights start Xavier-uniform and biases truncated-normal; without, at zero (to be loaded). */
@@ -268,13 +267,9 @@ export class MultinomialAutoencoderNetwork {
     const { code, penalty } = this.code.forwardTraining(encoded, rows, step.noise);
     const logits = this.decode(code, rows);
 
-    const logProbabilities = this.logProbabilities.view(rows * items);
-    b.logSoftmaxRows(logits, rows, items, logProbabilities);
-    const nll = b.multinomialNll(logProbabilities, x) / rows;
-    // ∂/∂log π of −(1/B) Σ x·log π is −x/B; through the log-softmax it becomes π·Σ(x/B) − x/B.
+    // −(1/B) Σ x·log softmax(logits) and its gradient π·Σ(x/B) − x/B in one kernel.
     const gradient = this.logitGradients.view(rows * items);
-    b.multinomialNllGradient(x, 1 / rows, gradient);
-    b.logSoftmaxRowsBackward(logProbabilities, gradient, rows, items, gradient);
+    const nll = b.softmaxCrossEntropyRows(logits, x, 1 / rows, gradient);
 
     let upstream: Float32Array = gradient;
     for (let l = this.decoderLayers.length - 1; l >= 0; l--) upstream = this.decoderLayers[l]!.backward(upstream)!;

@@ -357,7 +357,6 @@ export class RecVaeNetwork {
   private readonly codes = new ScratchBuffer();
   private readonly gradMean = new ScratchBuffer();
   private readonly gradLogVariance = new ScratchBuffer();
-  private readonly logProbabilities = new ScratchBuffer();
   private readonly logitGradients = new ScratchBuffer();
 
   constructor(
@@ -402,12 +401,8 @@ export class RecVaeNetwork {
     for (let i = 0; i < z.length; i++) z[i] = mean[i]! + epsilon[i]! * Math.exp(0.5 * logVariance[i]!);
     const logits = this.decoder.forward(z, rows);
 
-    const logProbabilities = this.logProbabilities.view(rows * this.items);
-    b.logSoftmaxRows(logits, rows, this.items, logProbabilities);
-    const nll = b.multinomialNll(logProbabilities, x) / rows;
     const gradient = this.logitGradients.view(rows * this.items);
-    b.multinomialNllGradient(x, 1 / rows, gradient);
-    b.logSoftmaxRowsBackward(logProbabilities, gradient, rows, this.items, gradient);
+    const nll = b.softmaxCrossEntropyRows(logits, x, 1 / rows, gradient);
     if (prior === undefined) {
       this.decoder.backward(gradient, false);
       return { nll, kl: 0 };

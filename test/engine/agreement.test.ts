@@ -54,7 +54,17 @@ agreementTest('gemm over transposes, odd and empty shapes, padded leading dimens
 
 agreementTest('csrMatmul and csrTransposeMatmul, with empty rows and beta', (nat, rng) => {
   // The last case is large enough (nnz·n > 2^16) for the native kernels' threaded paths.
-  const cases: [number, number, number, number][] = [[1, 1, 1, 1], [5, 7, 0.5, 3], [17, 11, 0.3, 1], [9, 13, 0, 4], [200, 150, 0.1, 64]];
+  // n ≥ 16 with enough entries takes csrTransposeMatmul's column-grouped path (serial at 30 × 20,
+  // threaded at 200 × 150); 3 × 500 has too few entries for its 500 columns and stays row by row.
+  const cases: [number, number, number, number][] = [
+    [1, 1, 1, 1],
+    [5, 7, 0.5, 3],
+    [17, 11, 0.3, 1],
+    [9, 13, 0, 4],
+    [30, 20, 0.2, 20],
+    [3, 500, 0.01, 32],
+    [200, 150, 0.1, 64],
+  ];
   for (const [nRows, nCols, density, n] of cases) {
     const x = randomCsr(rng, nRows, nCols, density);
     for (const beta of [0, 1, -0.5]) {
@@ -157,6 +167,52 @@ agreementTest('logSoftmaxRows and its backward, with large logits and −∞ ent
     reference.logSoftmaxRowsBackward(lpRef, gradOutput, rows, cols, gRef);
     nat.logSoftmaxRowsBackward(lpRef, gradOutput, rows, cols, gNat);
     assertClose(gNat, gRef, { rtol: 1e-4, atol: 1e-5 }, `logSoftmaxRowsBackward ${rows}×${cols}`);
+  }
+});
+
+agreementTest('softmaxCrossEntropyRows, and against log-softmax + NLL + their backward', (nat, rng) => {
+  // 120 × 3,706 is large enough for the native kernel's threaded path.
+  for (const [rows, cols, spread, density] of [[1, 1, 1, 1], [7, 30, 60, 0.3], [120, 3706, 10, 0.03]] as const) {
+    const logits = randomArray(rng, rows * cols, -spread, spread);
+    const targets = randomCsr(rng, rows, cols, density);
+    // Integer counts as targets, and an excluded logit (−∞) where row 0 has no target.
+    for (let p = 0; p < targets.values.length; p++) targets.values[p] = 1 + (p % 3);
+    if (cols > 2 && !Array.from(targets.indices.subarray(targets.indptr[0]!, targets.indptr[1]!)).includes(1)) logits[1] = -Infinity;
+    const gRef = new Float32Array(rows * cols), gNat = new Float32Array(rows * cols).fill(Number.NaN);
+    const lossRef = reference.softmaxCrossEntropyRows(logits, targets, 0.02, gRef);
+    const lossNat = nat.softmaxCrossEntropyRows(logits, targets, 0.02, gNat);
+    assert.ok(Math.abs(lossNat - lossRef) <= 1e-5 * Math.abs(lossRef) + 1e-6, `${rows}×${cols} loss ${lossNat} vs ${lossRef}`);
+    assertClose(gNat, gRef, { rtol: 1e-4, atol: 1e-6 }, `softmaxCrossEntropyRows ${rows}×${cols}`);
+    // The fused kernel is the four-kernel composition it replaces.
+    const logProbs = new Float32Array(rows * cols), gComposed = new Float32Array(rows * cols);
+    reference.logSoftmaxRows(logits, rows, cols, logProbs);
+    const lossComposed = 0.02 * reference.multinomialNll(logProbs, targets);
+    reference.multinomialNllGradient(targets, 0.02, gComposed);
+    reference.logSoftmaxRowsBackward(logProbs, gComposed, rows, cols, gComposed);
+    assert.ok(Math.abs(lossRef - lossComposed) <= 1e-9 * Math.abs(lossComposed) + 1e-9, `${rows}×${cols} fused ${lossRef} vs composed ${lossComposed}`);
+    assertClose(gRef, gComposed, { rtol: 1e-5, atol: 1e-8 }, `fused vs composed gradient ${rows}×${cols}`);
+  }
+});
+
+agreementTest('tanh and sigmoid to within a few float32 ulps over their whole range, and at the edges', (nat, rng) => {
+  // Dense near 0 (the tanh polynomial's range, |x| < 0.625), across the switch to the exp form,
+  // out to where both saturate, plus tiny, subnormal, infinite and NaN inputs.
+  const special = [0, -0, 1e-30, -1e-30, 1e-40, 1e-8, 0.6249, 0.625, 0.6251, 8.99, 9, 9.01, 17, 30, 87, 88, 89, 1e4, Infinity, -Infinity, Number.NaN];
+  const x = Float32Array.from([...randomArray(rng, 4000, -1, 1), ...randomArray(rng, 4000, -20, 20), ...randomArray(rng, 2000, -100, 100), ...special, ...special.map((v) => -v)]);
+  for (const activation of ['tanh', 'sigmoid'] as const) {
+    const yRef = new Float32Array(x.length), yNat = new Float32Array(x.length);
+    reference.activationForward(activation, x, yRef);
+    nat.activationForward(activation, x, yNat);
+    for (let i = 0; i < x.length; i++) {
+      const expected = yRef[i]!, actual = yNat[i]!;
+      if (Number.isNaN(expected)) {
+        assert.ok(Number.isNaN(actual), `${activation}(${x[i]}) = ${actual}, expected NaN`);
+        continue;
+      }
+      // 4 ulps relative, and an absolute floor at float's smallest normal for sigmoid's underflow.
+      const bound = 4 * 2 ** -23 * Math.abs(expected) + 1.2e-38;
+      assert.ok(Math.abs(actual - expected) <= bound, `${activation}(${x[i]}) = ${actual}, reference ${expected}`);
+    }
   }
 });
 

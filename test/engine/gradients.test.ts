@@ -101,6 +101,16 @@ gradientTest('multinomial NLL through log-softmax (the Mult-VAE reconstruction l
   assertClose(analytic, finiteDifferences(logits, loss), FD_TOLERANCE, 'NLL gradient');
 });
 
+gradientTest('softmaxCrossEntropyRows (the fused Mult-VAE reconstruction loss)', (backend, rng) => {
+  const targets = randomCsr(rng, 4, 7, 0.5);
+  const logits = randomArray(rng, 4 * 7, -2, 2);
+  const scratch = new Float32Array(4 * 7);
+  const loss = () => backend.softmaxCrossEntropyRows(logits, targets, 0.5, scratch);
+  const analytic = new Float32Array(4 * 7);
+  backend.softmaxCrossEntropyRows(logits, targets, 0.5, analytic);
+  assertClose(analytic, finiteDifferences(logits, loss), FD_TOLERANCE, 'softmax cross-entropy gradient');
+});
+
 gradientTest('squaredErrorAtPattern', (backend, rng) => {
   const targets = randomCsr(rng, 5, 6, 0.5);
   const predicted = randomArray(rng, targets.indices.length, -2, 2);

@@ -135,6 +135,33 @@ kernelTest('multinomial NLL on a worked example', (backend) => {
   assertClose(grad, [-0.5, 0, -1], EXACT, 'gradient');
 });
 
+kernelTest('softmax cross-entropy on a worked example: loss, gradient, huge and −∞ logits, an empty row', (backend) => {
+  // Row 0: logits [0, ln 3, −∞] (an excluded item, x = 0 there), targets x = [1, 2, 0], Σx = 3.
+  // Row 1: logits near float's limit, [1000, 1000, 998], targets [0, 1, 1]. Row 2: no targets.
+  const logits = new Float32Array([0, Math.log(3), -Infinity, 1000, 1000, 998, 1, 2, 3]);
+  const targets: CsrOperand = {
+    nRows: 3,
+    nCols: 3,
+    indptr: new Int32Array([0, 2, 4, 4]),
+    indices: new Int32Array([0, 1, 1, 2]),
+    values: new Float32Array([1, 2, 1, 1]),
+  };
+  const grad = new Float32Array(9).fill(Number.NaN);
+  const loss = backend.softmaxCrossEntropyRows(logits, targets, 0.5, grad);
+  // Row 0: π = [¼, ¾, 0]; −(1·ln ¼ + 2·ln ¾). Row 1: π ∝ [1, 1, e⁻²]; −(ln π₁ + ln π₂). Row 2: no targets, no loss.
+  const z1 = 2 + Math.exp(-2);
+  const expected = 0.5 * (-(Math.log(0.25) + 2 * Math.log(0.75)) - (Math.log(1 / z1) + Math.log(Math.exp(-2) / z1)));
+  assert.ok(Math.abs(loss - expected) < 1e-5, `loss ${loss} vs ${expected}`);
+  // gradient = scale · (π·Σx − x); an empty row has Σx = 0, so its gradient is 0.
+  const pi1 = [1 / z1, 1 / z1, Math.exp(-2) / z1];
+  assertClose(
+    grad,
+    [0.5 * (0.25 * 3 - 1), 0.5 * (0.75 * 3 - 2), 0, 0.5 * (pi1[0]! * 2), 0.5 * (pi1[1]! * 2 - 1), 0.5 * (pi1[2]! * 2 - 1), 0, 0, 0],
+    FLOAT,
+    'gradient',
+  );
+});
+
 kernelTest('squared error at a pattern', (backend) => {
   const targets: CsrOperand = { nRows: 1, nCols: 4, indptr: new Int32Array([0, 2]), indices: new Int32Array([1, 3]), values: new Float32Array([4, 2]) };
   const grad = new Float32Array(2);

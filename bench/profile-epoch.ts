@@ -1,0 +1,92 @@
+/**
+ * Where one training epoch of a neural model spends its time, kernel by kernel.
+ *
+ *   node dist/bench/profile-epoch.js --model mult-vae|mult-dae|recvae|cdae [--dataset ml-1m] [--epochs 2] [--seed 1]
+ *
+ * Wraps the active backend so that every kernel call is timed, trains the
+ * model for a few epochs (no validation) on the held-out-users split's
+ * training rows, and prints per-kernel milliseconds per epoch (the last
+ * epoch) as JSON and a table; "outside kernels" is the rest of the epoch
+ * (JavaScript: batching, normalisation, bookkeeping).
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { makeSplit } from '../src/data/splits/index.js';
+import type { Backend } from '../src/engine/backend.js';
+import { getBackend, describeBackend } from '../src/engine/index.js';
+import { prepareData } from '../src/experiment/prepare.js';
+import { CdaeRecommender } from '../src/models/cdae.js';
+import { multDaeVariant } from '../src/models/mult-dae.js';
+import { multVaeVariant } from '../src/models/mult-vae.js';
+import type { Recommender } from '../src/models/model.js';
+import { MultinomialAutoencoderRecommender } from '../src/models/multinomial-autoencoder.js';
+import { RecVaeRecommender } from '../src/models/recvae.js';
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'mult-vae' },
+    dataset: { type: 'string', default: 'ml-1m' },
+    epochs: { type: 'string', default: '2' },
+    seed: { type: 'string', default: '1' },
+    // Without the per-kernel timers (their wrapper allocates per call): for node --cpu-prof runs.
+    untimed: { type: 'boolean', default: false },
+  },
+});
+
+const totals = new Map<string, { ms: number; calls: number }>();
+function timedBackend(inner: Backend): Backend {
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      const name = String(property);
+      return (...callArgs: unknown[]) => {
+        const start = performance.now();
+        const result = (value as (...a: unknown[]) => unknown).apply(target, callArgs);
+        const entry = totals.get(name) ?? { ms: 0, calls: 0 };
+        entry.ms += performance.now() - start;
+        entry.calls++;
+        totals.set(name, entry);
+        return result;
+      };
+    },
+  });
+}
+
+const prepared = await prepareData({ dataset: args.dataset!, implicit: true });
+const split = makeSplit(prepared.data, { kind: 'held-out-users', validationUsers: 600, testUsers: 600, foldInFraction: 0.8, seed: Number(args.seed) });
+const epochs = Number(args.epochs);
+const backend = args.untimed ? getBackend() : timedBackend(getBackend());
+const hyperParameters = { epochs, patience: 0 };
+const constructors: Record<string, () => Recommender> = {
+  'mult-vae': () => new MultinomialAutoencoderRecommender(multVaeVariant, hyperParameters, backend),
+  'mult-dae': () => new MultinomialAutoencoderRecommender(multDaeVariant, hyperParameters, backend),
+  recvae: () => new RecVaeRecommender(hyperParameters, backend),
+  cdae: () => new CdaeRecommender(hyperParameters, backend),
+};
+const makeModel = constructors[args.model!];
+if (makeModel === undefined) throw new Error(`--model must be one of ${Object.keys(constructors).join(', ')}, got '${args.model}'`);
+const model = makeModel();
+const epochStarts: number[] = [];
+let lastEpochTotals = new Map<string, { ms: number; calls: number }>();
+const start = performance.now();
+await model.fit(split.train, {
+  seed: Number(args.seed),
+  onProgress: (progress) => {
+    if (progress.phase === 'epoch') {
+      epochStarts.push(performance.now());
+      if (epochStarts.length === epochs - 1) lastEpochTotals = new Map([...totals].map(([k, v]) => [k, { ...v }]));
+    }
+  },
+});
+const end = performance.now();
+const lastEpochMs = epochStarts.length >= 2 ? epochStarts.at(-1)! - epochStarts.at(-2)! : end - start;
+const rows = [...totals].map(([kernel, t]) => {
+  const before = lastEpochTotals.get(kernel) ?? { ms: 0, calls: 0 };
+  return { kernel, ms: t.ms - before.ms, calls: t.calls - before.calls };
+}).filter((r) => r.calls > 0).sort((a, b) => b.ms - a.ms);
+const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
+console.log(JSON.stringify({ model: args.model, dataset: args.dataset, backend: describeBackend(), epochMs: lastEpochMs, kernelMs, kernels: rows }));
+console.log(`\n${args.model} on ${args.dataset}: last epoch ${lastEpochMs.toFixed(1)} ms, kernels ${kernelMs.toFixed(1)} ms`);
+for (const r of rows) console.log(`${r.kernel.padEnd(26)} ${r.ms.toFixed(1).padStart(9)} ms ${String(r.calls).padStart(7)} calls`);
+console.log(`${'outside kernels'.padEnd(26)} ${(lastEpochMs - kernelMs).toFixed(1).padStart(9)} ms`);
