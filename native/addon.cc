@@ -212,6 +212,32 @@ RECODER_KERNEL(activationBackward, 4, {
   return undefined(env);
 })
 
+// swishForward(x, out)
+RECODER_KERNEL(swishForward, 2, {
+  recoder::swish_forward(args.f32(0), args.f32(1), args.length(0));
+  return undefined(env);
+})
+
+// swishBackward(x, gradOutput, gradInput)
+RECODER_KERNEL(swishBackward, 3, {
+  recoder::swish_backward(args.f32(0), args.f32(1), args.f32(2), args.length(0));
+  return undefined(env);
+})
+
+// layerNormRows(x, rows, cols, scale, shift, epsilon, out, normalised, inverseDeviations)
+RECODER_KERNEL(layerNormRows, 9, {
+  recoder::layer_norm_rows(args.f32(0), args.integer(1), args.integer(2), args.f32(3), args.f32(4),
+                           static_cast<float>(args.number(5)), args.f32(6), args.f32(7), args.f32(8));
+  return undefined(env);
+})
+
+// layerNormRowsBackward(gradOutput, normalised, inverseDeviations, rows, cols, scale, gradScale, gradShift, gradInput)
+RECODER_KERNEL(layerNormRowsBackward, 9, {
+  recoder::layer_norm_rows_backward(args.f32(0), args.f32(1), args.f32(2), args.integer(3), args.integer(4), args.f32(5),
+                                    args.f32(6), args.f32(7), args.f32(8));
+  return undefined(env);
+})
+
 // scale(x, alpha)
 RECODER_KERNEL(scale, 2, {
   recoder::scale(args.f32(0), args.length(0), static_cast<float>(args.number(1)));
@@ -329,6 +355,10 @@ napi_value init(napi_env env, napi_value exports) {
       RECODER_EXPORT(multinomialNll),
       RECODER_EXPORT(multinomialNllGradient),
       RECODER_EXPORT(softmaxCrossEntropyRows),
+      RECODER_EXPORT(swishForward),
+      RECODER_EXPORT(swishBackward),
+      RECODER_EXPORT(layerNormRows),
+      RECODER_EXPORT(layerNormRowsBackward),
       RECODER_EXPORT(squaredErrorAtPattern),
       RECODER_EXPORT(dropout),
       RECODER_EXPORT(dropoutBackward),

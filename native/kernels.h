@@ -38,6 +38,13 @@ void bias_gradient_at_pattern(const Csr& pattern, const float* grad, float beta,
 // ---- element-wise, softmax, losses, dropout, optimisers (pointwise.cc) ----
 void activation_forward(Activation activation, const float* x, float* out, int64_t n);
 void activation_backward(Activation activation, const float* output, const float* grad_output, float* grad_input, int64_t n);
+void swish_forward(const float* x, float* out, int64_t n);
+void swish_backward(const float* x, const float* grad_output, float* grad_input, int64_t n);
+void layer_norm_rows(const float* x, int64_t rows, int64_t cols, const float* scale, const float* shift, float epsilon,
+                     float* out, float* normalised, float* inverse_deviations);
+void layer_norm_rows_backward(const float* grad_output, const float* normalised, const float* inverse_deviations,
+                              int64_t rows, int64_t cols, const float* scale, float* grad_scale, float* grad_shift,
+                              float* grad_input);
 void scale(float* x, int64_t n, float alpha);
 void axpy(float alpha, const float* x, float* y, int64_t n);
 void log_softmax_rows(const float* x, int64_t rows, int64_t cols, float* out);

@@ -51,6 +51,91 @@ void activation_backward(Activation activation, const float* output, const float
   }
 }
 
+void swish_forward(const float* x, float* out, int64_t n) {
+  RECODER_PARALLEL_FOR_SIMD(n)
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] * sigmoid_approx(x[i]);
+}
+
+void swish_backward(const float* x, const float* grad_output, float* grad_input, int64_t n) {
+  RECODER_PARALLEL_FOR_SIMD(n)
+  for (int64_t i = 0; i < n; i++) {
+    const float s = sigmoid_approx(x[i]);
+    grad_input[i] = grad_output[i] * s * (1.0f + x[i] * (1.0f - s));
+  }
+}
+
+void layer_norm_rows(const float* x, int64_t rows, int64_t cols, const float* scale, const float* shift, float epsilon,
+                     float* out, float* normalised, float* inverse_deviations) {
+  RECODER_PARALLEL_FOR_STATIC(rows * cols)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* x_row = x + r * cols;
+    float* out_row = out + r * cols;
+    float* n_row = normalised + r * cols;
+    // Two passes (mean, then squared deviations) in double: the one-pass E[x²] − E[x]² cancels.
+    double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t c = 0; c < cols; c++) sum += x_row[c];
+    const double mean = sum / static_cast<double>(cols);
+    double squares = 0.0;
+#pragma omp simd reduction(+ : squares)
+    for (int64_t c = 0; c < cols; c++) squares += (x_row[c] - mean) * (x_row[c] - mean);
+    const float inverse = static_cast<float>(1.0 / std::sqrt(squares / static_cast<double>(cols) + epsilon));
+    inverse_deviations[r] = inverse;
+    const float mean_f = static_cast<float>(mean);
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) {
+      const float x_hat = (x_row[c] - mean_f) * inverse;
+      n_row[c] = x_hat;
+      out_row[c] = scale[c] * x_hat + shift[c];
+    }
+  }
+}
+
+void layer_norm_rows_backward(const float* grad_output, const float* normalised, const float* inverse_deviations,
+                              int64_t rows, int64_t cols, const float* scale, float* grad_scale, float* grad_shift,
+                              float* grad_input) {
+  // The parameter gradients sum over rows, so they are taken first, by blocks of columns (as
+  // bias_gradient does), before grad_input may overwrite grad_output.
+  constexpr int64_t kBlock = 256;
+  const int64_t blocks = (cols + kBlock - 1) / kBlock;
+  RECODER_PARALLEL_FOR_STATIC(rows * cols)
+  for (int64_t block = 0; block < blocks; block++) {
+    const int64_t c_begin = block * kBlock, c_end = std::min(cols, c_begin + kBlock);
+    double scale_sums[kBlock] = {0}, shift_sums[kBlock] = {0};
+    for (int64_t r = 0; r < rows; r++) {
+      const float* g_row = grad_output + r * cols;
+      const float* n_row = normalised + r * cols;
+#pragma omp simd
+      for (int64_t c = c_begin; c < c_end; c++) {
+        scale_sums[c - c_begin] += g_row[c] * n_row[c];
+        shift_sums[c - c_begin] += g_row[c];
+      }
+    }
+    for (int64_t c = c_begin; c < c_end; c++) {
+      grad_scale[c] += static_cast<float>(scale_sums[c - c_begin]);
+      grad_shift[c] += static_cast<float>(shift_sums[c - c_begin]);
+    }
+  }
+  RECODER_PARALLEL_FOR_STATIC(rows * cols)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* g_row = grad_output + r * cols;
+    const float* n_row = normalised + r * cols;
+    float* gi_row = grad_input + r * cols;
+    double sum_d = 0.0, sum_dx = 0.0;
+#pragma omp simd reduction(+ : sum_d, sum_dx)
+    for (int64_t c = 0; c < cols; c++) {
+      const double d = g_row[c] * scale[c];
+      sum_d += d;
+      sum_dx += d * n_row[c];
+    }
+    const float mean_d = static_cast<float>(sum_d / static_cast<double>(cols));
+    const float mean_dx = static_cast<float>(sum_dx / static_cast<double>(cols));
+    const float inverse = inverse_deviations[r];
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) gi_row[c] = inverse * (g_row[c] * scale[c] - mean_d - n_row[c] * mean_dx);
+  }
+}
+
 void scale(float* x, int64_t n, float alpha) {
   RECODER_PARALLEL_FOR_SIMD(n)
   for (int64_t i = 0; i < n; i++) x[i] *= alpha;

@@ -151,6 +151,54 @@ export interface Backend {
   /** y ← alpha·x + y (x and y of equal length, not aliased). */
   axpy(alpha: number, x: Float32Array, y: Float32Array): void;
 
+  /** out = x·σ(x), element-wise: swish (Ramachandran et al. 2017), PyTorch's SiLU. out may be x. */
+  swishForward(x: Float32Array, out: Float32Array): void;
+
+  /**
+   * Backward of swishForward from its input x (swish's derivative is not a function of its output):
+   * gradInput = gradOutput·σ(x)·(1 + x·(1 − σ(x))). gradInput may be gradOutput, not x.
+   */
+  swishBackward(x: Float32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
+
+  // ---- Layer normalisation -------------------------------------------------------------------------
+
+  /**
+   * Layer normalisation of each row of x (rows × cols; Ba, Kiros & Hinton 2016, torch.nn.LayerNorm):
+   * normalised = (x − mean)/√(var + epsilon) with the biased variance over the row, and
+   * out = scale ⊙ normalised + shift (scale, shift of length cols). Also writes normalised
+   * (rows × cols) and inverseDeviations[r] = 1/√(var_r + epsilon) (length rows), which the
+   * backward reads. out may be x; normalised may not.
+   */
+  layerNormRows(
+    x: Float32Array,
+    rows: number,
+    cols: number,
+    scale: Float32Array,
+    shift: Float32Array,
+    epsilon: number,
+    out: Float32Array,
+    normalised: Float32Array,
+    inverseDeviations: Float32Array,
+  ): void;
+
+  /**
+   * Backward of layerNormRows for G = gradOutput, from the forward's normalised x̂ and
+   * inverseDeviations: gradScale += Σ_rows G ⊙ x̂ and gradShift += Σ_rows G (accumulated), and with
+   * D = G ⊙ scale, gradInput[r, ·] = (D − mean(D) − x̂·mean(D ⊙ x̂))·inverseDeviations[r].
+   * gradInput may be gradOutput.
+   */
+  layerNormRowsBackward(
+    gradOutput: Float32Array,
+    normalised: Float32Array,
+    inverseDeviations: Float32Array,
+    rows: number,
+    cols: number,
+    scale: Float32Array,
+    gradScale: Float32Array,
+    gradShift: Float32Array,
+    gradInput: Float32Array,
+  ): void;
+
   // ---- Softmax and losses ------------------------------------------------------------------------
 
   /**

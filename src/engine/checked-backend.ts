@@ -135,6 +135,44 @@ export function withArgumentChecks(kernels: Backend): Backend {
       kernels.activationBackward(activation, output, gradOutput, gradInput);
     },
 
+    swishForward(x, out) {
+      checkSameLength('swishForward', ['x', 'out'], [x, out]);
+      kernels.swishForward(x, out);
+    },
+
+    swishBackward(x, gradOutput, gradInput) {
+      checkSameLength('swishBackward', ['x', 'gradOutput', 'gradInput'], [x, gradOutput, gradInput]);
+      checkNoOverlap('swishBackward', 'gradInput', gradInput, 'x', x);
+      kernels.swishBackward(x, gradOutput, gradInput);
+    },
+
+    layerNormRows(x, rows, cols, scale, shift, epsilon, out, normalised, inverseDeviations) {
+      const kernel = 'layerNormRows';
+      checkMatrix(kernel, 'x', x, rows, cols);
+      checkLength(kernel, 'scale', scale, cols, 'cols');
+      checkLength(kernel, 'shift', shift, cols, 'cols');
+      if (!(epsilon >= 0 && Number.isFinite(epsilon))) throw new RangeError(`${kernel}: epsilon must be a finite number ≥ 0, got ${epsilon}`);
+      checkMatrix(kernel, 'out', out, rows, cols);
+      checkMatrix(kernel, 'normalised', normalised, rows, cols);
+      checkLength(kernel, 'inverseDeviations', inverseDeviations, rows, 'rows');
+      checkNoOverlap(kernel, 'normalised', normalised, 'x', x);
+      checkNoOverlap(kernel, 'normalised', normalised, 'out', out);
+      kernels.layerNormRows(x, rows, cols, scale, shift, epsilon, out, normalised, inverseDeviations);
+    },
+
+    layerNormRowsBackward(gradOutput, normalised, inverseDeviations, rows, cols, scale, gradScale, gradShift, gradInput) {
+      const kernel = 'layerNormRowsBackward';
+      checkMatrix(kernel, 'gradOutput', gradOutput, rows, cols);
+      checkMatrix(kernel, 'normalised', normalised, rows, cols);
+      checkLength(kernel, 'inverseDeviations', inverseDeviations, rows, 'rows');
+      checkLength(kernel, 'scale', scale, cols, 'cols');
+      checkLength(kernel, 'gradScale', gradScale, cols, 'cols');
+      checkLength(kernel, 'gradShift', gradShift, cols, 'cols');
+      checkMatrix(kernel, 'gradInput', gradInput, rows, cols);
+      checkNoOverlap(kernel, 'gradInput', gradInput, 'normalised', normalised);
+      kernels.layerNormRowsBackward(gradOutput, normalised, inverseDeviations, rows, cols, scale, gradScale, gradShift, gradInput);
+    },
+
     scale(x, alpha) {
       checkFinite('scale', 'alpha', alpha);
       kernels.scale(x, alpha);

@@ -31,6 +31,10 @@ interface NativeAddon {
   biasGradientAtPattern(nRows: number, nCols: number, indptr: Int32Array, indices: Int32Array, values: null, grad: Float32Array, beta: number, out: Float32Array): void;
   activationForward(code: number, x: Float32Array, out: Float32Array): void;
   activationBackward(code: number, output: Float32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
+  swishForward(x: Float32Array, out: Float32Array): void;
+  swishBackward(x: Float32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
+  layerNormRows(x: Float32Array, rows: number, cols: number, scale: Float32Array, shift: Float32Array, epsilon: number, out: Float32Array, normalised: Float32Array, inverseDeviations: Float32Array): void;
+  layerNormRowsBackward(gradOutput: Float32Array, normalised: Float32Array, inverseDeviations: Float32Array, rows: number, cols: number, scale: Float32Array, gradScale: Float32Array, gradShift: Float32Array, gradInput: Float32Array): void;
   scale(x: Float32Array, alpha: number): void;
   axpy(alpha: number, x: Float32Array, y: Float32Array): void;
   logSoftmaxRows(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
@@ -174,6 +178,12 @@ function wrapAddon(addon: NativeAddon, info: ReturnType<NativeAddon['info']>): B
     activationForward: (activation, x, out) => addon.activationForward(ACTIVATION_CODES[activation], x, out),
     activationBackward: (activation, output, gradOutput, gradInput) =>
       addon.activationBackward(ACTIVATION_CODES[activation], output, gradOutput, gradInput),
+    swishForward: (x, out) => addon.swishForward(x, out),
+    swishBackward: (x, gradOutput, gradInput) => addon.swishBackward(x, gradOutput, gradInput),
+    layerNormRows: (x, rows, cols, scale, shift, epsilon, out, normalised, inverseDeviations) =>
+      addon.layerNormRows(x, rows, cols, scale, shift, epsilon, out, normalised, inverseDeviations),
+    layerNormRowsBackward: (gradOutput, normalised, inverseDeviations, rows, cols, scale, gradScale, gradShift, gradInput) =>
+      addon.layerNormRowsBackward(gradOutput, normalised, inverseDeviations, rows, cols, scale, gradScale, gradShift, gradInput),
     scale: (x, alpha) => addon.scale(x, alpha),
     axpy: (alpha, x, y) => addon.axpy(alpha, x, y),
     logSoftmaxRows: (x, rows, cols, out) => addon.logSoftmaxRows(x, rows, cols, out),

@@ -42,6 +42,78 @@ export function activationBackward(activation: Activation, output: Float32Array,
   }
 }
 
+export function swishForward(x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! / (1 + Math.exp(-x[i]!));
+}
+
+export function swishBackward(x: Float32Array, gradOutput: Float32Array, gradInput: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const s = 1 / (1 + Math.exp(-x[i]!));
+    gradInput[i] = gradOutput[i]! * s * (1 + x[i]! * (1 - s));
+  }
+}
+
+export function layerNormRows(
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  scale: Float32Array,
+  shift: Float32Array,
+  epsilon: number,
+  out: Float32Array,
+  normalised: Float32Array,
+  inverseDeviations: Float32Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const offset = r * cols;
+    let mean = 0;
+    for (let c = 0; c < cols; c++) mean += x[offset + c]!;
+    mean /= cols;
+    let variance = 0;
+    for (let c = 0; c < cols; c++) variance += (x[offset + c]! - mean) ** 2;
+    const inverse = 1 / Math.sqrt(variance / cols + epsilon);
+    inverseDeviations[r] = inverse;
+    for (let c = 0; c < cols; c++) {
+      const xHat = (x[offset + c]! - mean) * inverse;
+      normalised[offset + c] = xHat;
+      out[offset + c] = scale[c]! * xHat + shift[c]!;
+    }
+  }
+}
+
+export function layerNormRowsBackward(
+  gradOutput: Float32Array,
+  normalised: Float32Array,
+  inverseDeviations: Float32Array,
+  rows: number,
+  cols: number,
+  scale: Float32Array,
+  gradScale: Float32Array,
+  gradShift: Float32Array,
+  gradInput: Float32Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const offset = r * cols;
+    let meanD = 0;
+    let meanDx = 0;
+    for (let c = 0; c < cols; c++) {
+      const g = gradOutput[offset + c]!;
+      gradScale[c]! += g * normalised[offset + c]!;
+      gradShift[c]! += g;
+      const d = g * scale[c]!;
+      meanD += d;
+      meanDx += d * normalised[offset + c]!;
+    }
+    meanD /= cols;
+    meanDx /= cols;
+    const inverse = inverseDeviations[r]!;
+    for (let c = 0; c < cols; c++) {
+      const d = gradOutput[offset + c]! * scale[c]!;
+      gradInput[offset + c] = inverse * (d - meanD - normalised[offset + c]! * meanDx);
+    }
+  }
+}
+
 export function scale(x: Float32Array, alpha: number): void {
   for (let i = 0; i < x.length; i++) x[i]! *= alpha;
 }

@@ -139,22 +139,18 @@ function parseSettings(resolved: Readonly<Record<string, unknown>>): RecVaeSetti
   };
 }
 
-/**
- * Layer normalisation over each row (Ba et al. 2016; torch.nn.LayerNorm):
- * y = γ ⊙ x̂ + β with x̂ = (x − mean)/√(var + ε), var the biased variance.
- * Backward, for G = ∂L/∂y: ∂L/∂γ += Σ_rows G ⊙ x̂, ∂L/∂β += Σ_rows G, and with
- * D = G ⊙ γ: ∂L/∂x = (D − mean(D) − x̂·mean(D ⊙ x̂)) / √(var + ε).
- */
+/** Layer normalisation over each row with a learned scale and shift (backend.layerNormRows documents the formulas). */
 class LayerNorm {
   readonly scale: Parameter;
   readonly shift: Parameter;
   private readonly output = new ScratchBuffer();
   private readonly normalised = new ScratchBuffer();
   private readonly inputGrad = new ScratchBuffer();
-  private inverseDeviations = new Float64Array(0);
+  private readonly inverseDeviations = new ScratchBuffer();
   private lastRows = 0;
 
   constructor(
+    private readonly backend: Backend,
     name: string,
     readonly width: number,
   ) {
@@ -170,49 +166,25 @@ class LayerNorm {
   forward(x: Float32Array, rows: number): Float32Array {
     const n = this.width;
     const y = this.output.view(rows * n);
-    const xHat = this.normalised.view(rows * n);
-    if (this.inverseDeviations.length < rows) this.inverseDeviations = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let mean = 0;
-      for (let k = 0; k < n; k++) mean += x[r * n + k]!;
-      mean /= n;
-      let variance = 0;
-      for (let k = 0; k < n; k++) variance += (x[r * n + k]! - mean) ** 2;
-      const inverse = 1 / Math.sqrt(variance / n + LAYER_NORM_EPSILON);
-      this.inverseDeviations[r] = inverse;
-      for (let k = 0; k < n; k++) {
-        const normalised = (x[r * n + k]! - mean) * inverse;
-        xHat[r * n + k] = normalised;
-        y[r * n + k] = this.scale.value[k]! * normalised + this.shift.value[k]!;
-      }
-    }
+    this.backend.layerNormRows(x, rows, n, this.scale.value, this.shift.value, LAYER_NORM_EPSILON, y, this.normalised.view(rows * n), this.inverseDeviations.view(rows));
     this.lastRows = rows;
     return y;
   }
 
   backward(gradOutput: Float32Array): Float32Array {
     const [rows, n] = [this.lastRows, this.width];
-    const xHat = this.normalised.view(rows * n);
     const gradInput = this.inputGrad.view(rows * n);
-    for (let r = 0; r < rows; r++) {
-      let meanD = 0;
-      let meanDx = 0;
-      for (let k = 0; k < n; k++) {
-        const g = gradOutput[r * n + k]!;
-        this.scale.grad[k]! += g * xHat[r * n + k]!;
-        this.shift.grad[k]! += g;
-        const d = g * this.scale.value[k]!;
-        meanD += d;
-        meanDx += d * xHat[r * n + k]!;
-      }
-      meanD /= n;
-      meanDx /= n;
-      const inverse = this.inverseDeviations[r]!;
-      for (let k = 0; k < n; k++) {
-        const d = gradOutput[r * n + k]! * this.scale.value[k]!;
-        gradInput[r * n + k] = inverse * (d - meanD - xHat[r * n + k]! * meanDx);
-      }
-    }
+    this.backend.layerNormRowsBackward(
+      gradOutput,
+      this.normalised.view(rows * n),
+      this.inverseDeviations.view(rows),
+      rows,
+      n,
+      this.scale.value,
+      this.scale.grad,
+      this.shift.grad,
+      gradInput,
+    );
     return gradInput;
   }
 }
@@ -247,7 +219,7 @@ export class RecVaeEncoder {
     this.inputLayer = new SparseInputLayer({ name: `${prefix}.fc1`, inputSize: items, outputSize: hidden, backend });
     const dense = (name: string, inputSize: number, outputSize: number) => new DenseLayer({ name: `${prefix}.${name}`, inputSize, outputSize, backend });
     this.hiddenLayers = Array.from({ length: depth - 1 }, (_, k) => dense(`fc${k + 2}`, hidden, hidden));
-    this.norms = Array.from({ length: depth }, (_, k) => new LayerNorm(`${prefix}.ln${k + 1}`, hidden));
+    this.norms = Array.from({ length: depth }, (_, k) => new LayerNorm(backend, `${prefix}.ln${k + 1}`, hidden));
     this.meanLayer = dense('fc_mu', hidden, latent);
     this.logVarianceLayer = dense('fc_logvar', hidden, latent);
     this.preActivations = this.norms.map(() => new ScratchBuffer());
@@ -298,7 +270,7 @@ export class RecVaeEncoder {
         for (const earlier of outputs) this.backend.axpy(1, earlier, pre);
       }
       const activated = this.activations[k]!.view(rows * n);
-      for (let i = 0; i < pre.length; i++) activated[i] = pre[i]! / (1 + Math.exp(-pre[i]!));
+      this.backend.swishForward(pre, activated);
       outputs.push(this.norms[k]!.forward(activated, rows));
     }
     this.lastRows = rows;
@@ -317,11 +289,7 @@ export class RecVaeEncoder {
     for (let k = depth - 1; k >= 0; k--) {
       const gradActivated = this.norms[k]!.backward(grads[k]!);
       const pre = this.preActivations[k]!.view(rows * n);
-      // swish′(a) = σ(a)·(1 + a·(1 − σ(a))).
-      for (let i = 0; i < delta.length; i++) {
-        const s = 1 / (1 + Math.exp(-pre[i]!));
-        delta[i] = gradActivated[i]! * s * (1 + pre[i]! * (1 - s));
-      }
+      this.backend.swishBackward(pre, gradActivated, delta);
       if (k === 0) {
         this.inputLayer.backward(delta);
         break;
@@ -425,35 +393,44 @@ export class RecVaeNetwork {
     const latent = this.settings.latent;
     // The old encoder sees the raw rows without dropout (the code's encoder_old(x, dropout_rate=0)).
     const old = prior.oldEncoder.forward(x, 1, undefined);
-    const logMixture = prior.mixtureWeights.map(Math.log);
+    const [logWeightStandard, logWeightOld, logWeightWide] = prior.mixtureWeights.map(Math.log) as [number, number, number];
     const gradMean = this.gradMean.view(rows * latent);
     const gradLogVariance = this.gradLogVariance.view(rows * latent);
-    const components = [0, 0, 0];
+    // The three components unrolled, with their constant parts hoisted: this loop runs for every
+    // latent coordinate of every user of every encoder batch.
+    const standardConstant = logWeightStandard - 0.5 * LOG_TWO_PI;
+    const oldConstant = logWeightOld - 0.5 * LOG_TWO_PI;
+    const wideConstant = logWeightWide - 0.5 * (WIDE_PRIOR_LOG_VARIANCE + LOG_TWO_PI);
+    const wideVariance = Math.exp(WIDE_PRIOR_LOG_VARIANCE);
     let kl = 0;
     for (let r = 0; r < rows; r++) {
       const c = prior.klWeights[r]! / rows;
       for (let l = 0; l < latent; l++) {
         const i = r * latent + l;
         const zi = z[i]!;
-        const variance = Math.exp(logVariance[i]!);
+        const logVarianceQ = logVariance[i]!;
+        const varianceQ = Math.exp(logVarianceQ);
         const d = zi - mean[i]!;
-        const logQ = logNormal(zi, mean[i]!, logVariance[i]!);
-        const priorMeans = [0, old.mean[i]!, 0];
-        const priorLogVariances = [0, old.logVariance[i]!, WIDE_PRIOR_LOG_VARIANCE];
-        let largest = -Infinity;
-        for (let k = 0; k < 3; k++) {
-          components[k] = logMixture[k]! + logNormal(zi, priorMeans[k]!, priorLogVariances[k]!);
-          largest = Math.max(largest, components[k]!);
-        }
-        let sum = 0;
-        for (let k = 0; k < 3; k++) sum += Math.exp(components[k]! - largest);
-        const logP = largest + Math.log(sum);
+        const logQ = -0.5 * (logVarianceQ + LOG_TWO_PI + (d * d) / varianceQ);
+        const oldLogVariance = old.logVariance[i]!;
+        const oldVariance = Math.exp(oldLogVariance);
+        const oldOffset = zi - old.mean[i]!;
+        // log(w_k · N(z; μ_k, σ_k²)) for the standard, previous-posterior and wide components.
+        const standard = standardConstant - 0.5 * zi * zi;
+        const previous = oldConstant - 0.5 * (oldLogVariance + (oldOffset * oldOffset) / oldVariance);
+        const wide = wideConstant - (0.5 * zi * zi) / wideVariance;
+        const largest = Math.max(standard, previous, wide);
+        const pStandard = Math.exp(standard - largest);
+        const pPrevious = Math.exp(previous - largest);
+        const pWide = Math.exp(wide - largest);
+        const total = pStandard + pPrevious + pWide;
+        const logP = largest + Math.log(total);
         kl += c * (logQ - logP);
-        let priorPull = 0;
-        for (let k = 0; k < 3; k++) priorPull += (Math.exp(components[k]! - logP) * (zi - priorMeans[k]!)) / Math.exp(priorLogVariances[k]!);
-        const dz = gradZ[i]! + c * (-d / variance + priorPull);
-        gradMean[i] = dz + (c * d) / variance;
-        gradLogVariance[i] = 0.5 * dz * epsilon[i]! * Math.sqrt(variance) + 0.5 * c * ((d * d) / variance - 1);
+        // Σ_k r_k (z − μ_k)/σ_k², r_k the components' responsibilities (p_k / total).
+        const priorPull = (pStandard * zi + (pPrevious * oldOffset) / oldVariance + (pWide * zi) / wideVariance) / total;
+        const dz = gradZ[i]! + c * (-d / varianceQ + priorPull);
+        gradMean[i] = dz + (c * d) / varianceQ;
+        gradLogVariance[i] = 0.5 * dz * epsilon[i]! * Math.sqrt(varianceQ) + 0.5 * c * ((d * d) / varianceQ - 1);
       }
     }
     return kl;
@@ -471,11 +448,6 @@ export class RecVaeNetwork {
       out.set(this.decoder.forward(mean, end - start), start * this.items);
     }
   }
-}
-
-/** log N(z; μ, exp(logVariance)), the code's log_norm_pdf. */
-function logNormal(z: number, mean: number, logVariance: number): number {
-  return -0.5 * (logVariance + LOG_TWO_PI + (z - mean) ** 2 / Math.exp(logVariance));
 }
 
 /** w_u for each row of x: γ·Σ_i x_ui, or β when γ = 0 (the code's kl_weight). */

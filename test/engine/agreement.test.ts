@@ -216,6 +216,33 @@ agreementTest('tanh and sigmoid to within a few float32 ulps over their whole ra
   }
 });
 
+agreementTest('swish and layer norm, forward and backward, serial and threaded sizes', (nat, rng) => {
+  for (const [rows, cols] of [[1, 1], [3, 7], [500, 600]] as const) {
+    const x = randomArray(rng, rows * cols, -8, 8);
+    const gradOutput = randomArray(rng, rows * cols);
+    const sRef = new Float32Array(x.length), sNat = new Float32Array(x.length);
+    reference.swishForward(x, sRef);
+    nat.swishForward(x, sNat);
+    assertClose(sNat, sRef, POINTWISE_TOLERANCE, `swishForward ${rows}×${cols}`);
+    reference.swishBackward(x, gradOutput, sRef);
+    nat.swishBackward(x, gradOutput, sNat);
+    assertClose(sNat, sRef, POINTWISE_TOLERANCE, `swishBackward ${rows}×${cols}`);
+
+    const scale = randomArray(rng, cols, 0.5, 1.5), shift = randomArray(rng, cols);
+    const run = (backend: Backend) => {
+      const out = new Float32Array(rows * cols), normalised = new Float32Array(rows * cols), inverse = new Float32Array(rows);
+      backend.layerNormRows(x, rows, cols, scale, shift, 0.1, out, normalised, inverse);
+      const gradScale = new Float32Array(cols).fill(0.5), gradShift = new Float32Array(cols).fill(-0.5), gradInput = new Float32Array(rows * cols);
+      backend.layerNormRowsBackward(gradOutput, normalised, inverse, rows, cols, scale, gradScale, gradShift, gradInput);
+      return { out, normalised, inverse, gradScale, gradShift, gradInput };
+    };
+    const [ref, got] = [run(reference), run(nat)];
+    for (const key of ['out', 'normalised', 'inverse', 'gradInput'] as const) assertClose(got[key], ref[key], POINTWISE_TOLERANCE, `layer norm ${key} ${rows}×${cols}`);
+    // Sums over up to 500 rows: the native kernel adds in double, the reference in float64 too, in another order.
+    for (const key of ['gradScale', 'gradShift'] as const) assertClose(got[key], ref[key], { rtol: 1e-5, atol: 1e-4 }, `layer norm ${key} ${rows}×${cols}`);
+  }
+});
+
 agreementTest('multinomial NLL, its gradient, and squared error at a pattern', (nat, rng) => {
   const targets = randomCsr(rng, 60, 500, 0.05);
   const logProbs = randomArray(rng, 60 * 500, -9, 0);

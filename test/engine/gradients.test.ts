@@ -111,6 +111,38 @@ gradientTest('softmaxCrossEntropyRows (the fused Mult-VAE reconstruction loss)',
   assertClose(analytic, finiteDifferences(logits, loss), FD_TOLERANCE, 'softmax cross-entropy gradient');
 });
 
+gradientTest('swishBackward (from the forward input)', (backend, rng) => {
+  const x = randomArray(rng, 60, -6, 6);
+  const w = randomArray(rng, 60);
+  const y = new Float32Array(60);
+  const analytic = new Float32Array(60);
+  backend.swishBackward(x, w, analytic);
+  const numeric = finiteDifferences(x, () => {
+    backend.swishForward(x, y);
+    return weightedSum(w, y);
+  });
+  assertClose(analytic, numeric, FD_TOLERANCE, 'swish');
+});
+
+gradientTest('layerNormRowsBackward: input, scale and shift', (backend, rng) => {
+  const [rows, cols, epsilon] = [3, 9, 0.1];
+  const x = randomArray(rng, rows * cols, -2, 2);
+  const scale = randomArray(rng, cols, 0.5, 1.5);
+  const shift = randomArray(rng, cols);
+  const w = randomArray(rng, rows * cols);
+  const [out, normalised, inverse] = [new Float32Array(rows * cols), new Float32Array(rows * cols), new Float32Array(rows)];
+  const loss = () => {
+    backend.layerNormRows(x, rows, cols, scale, shift, epsilon, out, normalised, inverse);
+    return weightedSum(w, out);
+  };
+  loss();
+  const [gradX, gradScale, gradShift] = [new Float32Array(rows * cols), new Float32Array(cols), new Float32Array(cols)];
+  backend.layerNormRowsBackward(w, normalised, inverse, rows, cols, scale, gradScale, gradShift, gradX);
+  assertClose(gradX, finiteDifferences(x, loss), FD_TOLERANCE, 'layer norm ∂/∂x');
+  assertClose(gradScale, finiteDifferences(scale, loss), FD_TOLERANCE, 'layer norm ∂/∂scale');
+  assertClose(gradShift, finiteDifferences(shift, loss), FD_TOLERANCE, 'layer norm ∂/∂shift');
+});
+
 gradientTest('squaredErrorAtPattern', (backend, rng) => {
   const targets = randomCsr(rng, 5, 6, 0.5);
   const predicted = randomArray(rng, targets.indices.length, -2, 2);

@@ -162,6 +162,31 @@ kernelTest('softmax cross-entropy on a worked example: loss, gradient, huge and 
   );
 });
 
+kernelTest('swish at known points; layer norm on a worked example, accumulating its parameter gradients', (backend) => {
+  const x = new Float32Array([-100, -1, 0, 2, 100]);
+  const y = new Float32Array(5);
+  backend.swishForward(x, y);
+  assertClose(y, [0, -1 / (1 + Math.E), 0, 2 / (1 + Math.exp(-2)), 100], FLOAT, 'swish');
+  const grad = new Float32Array(5);
+  backend.swishBackward(x, new Float32Array(5).fill(1), grad);
+  // swish′(0) = ½, swish′(a) → 1 for large a and → 0 for very negative a.
+  assertClose(grad, [0, (1 / (1 + Math.E)) * (1 - 1 * (1 - 1 / (1 + Math.E))), 0.5, (1 / (1 + Math.exp(-2))) * (1 + 2 * (1 - 1 / (1 + Math.exp(-2)))), 1], FLOAT, 'swish backward');
+
+  // Row [1, 2, 3, 6]: mean 3, biased variance 3.5; with ε = 0.5 the deviation is 2.
+  const rowX = new Float32Array([1, 2, 3, 6, 5, 5, 5, 5]);
+  const [out, normalised, inverse] = [new Float32Array(8), new Float32Array(8), new Float32Array(2)];
+  backend.layerNormRows(rowX, 2, 4, new Float32Array([1, 1, 2, 1]), new Float32Array([0, 0, 0, 10]), 0.5, out, normalised, inverse);
+  assertClose(normalised, [-1, -0.5, 0, 1.5, 0, 0, 0, 0], FLOAT, 'normalised (a constant row normalises to 0)');
+  assertClose(inverse, [0.5, 1 / Math.sqrt(0.5)], FLOAT, 'inverse deviations');
+  assertClose(out, [-1, -0.5, 0, 11.5, 0, 0, 0, 10], FLOAT, 'scaled and shifted');
+  const [gradScale, gradShift, gradInput] = [new Float32Array(4).fill(1), new Float32Array(4).fill(1), new Float32Array(8)];
+  backend.layerNormRowsBackward(new Float32Array([1, 0, 0, 0, 1, 1, 1, 1]), normalised, inverse, 2, 4, new Float32Array([1, 1, 2, 1]), gradScale, gradShift, gradInput);
+  assertClose(gradScale, [1 - 1, 1, 1, 1], FLOAT, 'gradScale accumulates Σ G·x̂');
+  assertClose(gradShift, [3, 2, 2, 2], FLOAT, 'gradShift accumulates Σ G');
+  // Row 0: D = [1, 0, 0, 0], mean(D) = ¼, mean(D·x̂) = −¼: (D − ¼ + x̂/4)·½.
+  assertClose(gradInput.subarray(0, 4), [0.25, -0.1875, -0.125, 0.0625], FLOAT, 'gradInput');
+});
+
 kernelTest('squared error at a pattern', (backend) => {
   const targets: CsrOperand = { nRows: 1, nCols: 4, indptr: new Int32Array([0, 2]), indices: new Int32Array([1, 3]), values: new Float32Array([4, 2]) };
   const grad = new Float32Array(2);
