@@ -98,6 +98,23 @@ static bool group_pays(const Csr& x, int64_t n) {
   return n >= 16 && x.n_rows > 1 && x.n_cols <= 4 * nnz;
 }
 
+// c_row ← beta·c_row + alpha·Σ_{p in [begin, end)} values[p]·b[index[p], ·], for rows of length n:
+// the row both sparse products build, from a CSR row (csr_matmul) or a column group (csr_transpose_matmul).
+static inline void weighted_row_sum(float alpha, const int32_t* index, const float* values, int32_t begin, int32_t end,
+                                    const float* b, int64_t n, float beta, float* c_row) {
+  if (beta == 0.0f) {
+    std::fill(c_row, c_row + n, 0.0f);
+  } else if (beta != 1.0f) {
+    for (int64_t j = 0; j < n; j++) c_row[j] *= beta;
+  }
+  for (int32_t p = begin; p < end; p++) {
+    const float v = alpha * values[p];
+    const float* b_row = b + static_cast<int64_t>(index[p]) * n;
+#pragma omp simd
+    for (int64_t j = 0; j < n; j++) c_row[j] += v * b_row[j];
+  }
+}
+
 void csr_matmul(float alpha, const Csr& x, const float* b, int64_t n, float beta, float* c) {
   check_csr("csrMatmul", "x", x);
   // Row by row: each output row stays in L1 while the weight rows it sums stream in. (Grouping by
@@ -106,18 +123,7 @@ void csr_matmul(float alpha, const Csr& x, const float* b, int64_t n, float beta
   [[maybe_unused]] const int64_t work = static_cast<int64_t>(x.indptr[x.n_rows]) * n + x.n_rows * n;
   RECODER_PARALLEL_FOR_DYNAMIC(work)
   for (int64_t r = 0; r < x.n_rows; r++) {
-    float* c_row = c + r * n;
-    if (beta == 0.0f) {
-      std::fill(c_row, c_row + n, 0.0f);
-    } else if (beta != 1.0f) {
-      for (int64_t j = 0; j < n; j++) c_row[j] *= beta;
-    }
-    for (int32_t p = x.indptr[r]; p < x.indptr[r + 1]; p++) {
-      const float v = alpha * x.values[p];
-      const float* b_row = b + static_cast<int64_t>(x.indices[p]) * n;
-#pragma omp simd
-      for (int64_t j = 0; j < n; j++) c_row[j] += v * b_row[j];
-    }
+    weighted_row_sum(alpha, x.indices, x.values, x.indptr[r], x.indptr[r + 1], b, n, beta, c + r * n);
   }
 }
 
@@ -150,18 +156,8 @@ void csr_transpose_matmul(float alpha, const Csr& x, const float* g, int64_t n, 
   [[maybe_unused]] const int64_t work = nnz * n + x.n_cols * n;
   RECODER_PARALLEL_FOR_DYNAMIC(work)
   for (int64_t i = 0; i < x.n_cols; i++) {
-    float* c_row = c + i * n;
-    if (beta == 0.0f) {
-      std::fill(c_row, c_row + n, 0.0f);
-    } else if (beta != 1.0f) {
-      for (int64_t j = 0; j < n; j++) c_row[j] *= beta;
-    }
-    for (int32_t p = columns.column_start[i]; p < columns.column_start[i + 1]; p++) {
-      const float v = alpha * columns.values[p];
-      const float* g_row = g + static_cast<int64_t>(columns.rows[p]) * n;
-#pragma omp simd
-      for (int64_t j = 0; j < n; j++) c_row[j] += v * g_row[j];
-    }
+    weighted_row_sum(alpha, columns.rows.data(), columns.values.data(), columns.column_start[i], columns.column_start[i + 1],
+                     g, n, beta, c + i * n);
   }
 }
 
