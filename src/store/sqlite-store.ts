@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checkEvent, checkId, eventKey } from './event-key.js';
 import { checkLimit, eventCursor, pageOf, toEvent, type EventRow } from './rows.js';
+import { SqliteReadWorker } from './sqlite-reader.js';
 import {
   StoreInputError,
   type EventInput,
@@ -84,9 +85,14 @@ const toItem = (row: ItemRow): ItemRecord => ({
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
+  /** Where the event scans run for a file store (sqlite-reader.ts); in-thread for ':memory:', which no other connection can see. */
+  private readonly reader: SqliteReadWorker | undefined;
 
-  /** Opens (creating if needed) the store in `path`; ':memory:' for a throwaway one. */
-  constructor(readonly path: string, now: () => number = Date.now) {
+  /**
+   * Opens (creating if needed) the store in `path`; ':memory:' for a throwaway one.
+   * `readOnWorker: false` runs the event scans on the caller's thread (for comparison in bench/store-popular.ts).
+   */
+  constructor(readonly path: string, now: () => number = Date.now, options: { readonly readOnWorker?: boolean } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.now = now;
@@ -95,6 +101,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.reader = path === ':memory:' || options.readOnWorker === false ? undefined : new SqliteReadWorker(path);
   }
 
   private readonly now: () => number;
@@ -298,12 +305,11 @@ export class SqliteEventStore implements EventStore {
       params.push(...exclude);
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    return this.db
-      .prepare<(string | number)[], { itemId: string; users: number }>(
-        `SELECT e.item_id AS itemId, COUNT(DISTINCT e.user_id) AS users FROM events e ${join} ${where}
-         GROUP BY e.item_id ORDER BY users DESC, e.item_id LIMIT ?`,
-      )
-      .all(...params, query.limit);
+    const sql = `SELECT e.item_id AS itemId, COUNT(DISTINCT e.user_id) AS users FROM events e ${join} ${where}
+         GROUP BY e.item_id ORDER BY users DESC, e.item_id LIMIT ?`;
+    if (!this.db.open) throw new Error(`${this.path}: the store is closed`);
+    if (this.reader !== undefined) return this.reader.all<{ itemId: string; users: number }>(sql, [...params, query.limit]);
+    return this.db.prepare<(string | number)[], { itemId: string; users: number }>(sql).all(...params, query.limit);
   }
 
   async counts(): Promise<StoreCounts> {
@@ -312,6 +318,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    await this.reader?.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -52,3 +52,46 @@ test('sqlite: SIGKILL during a bulk ingest loses no acknowledged batch', async (
   assert.equal(events % 500, 0, 'no partial batch');
   await store.close();
 });
+
+test('sqlite: popular items read on the worker connection equal the in-thread query, see new writes, and stop with the store', async () => {
+  const path = freshPath();
+  const store = new SqliteEventStore(path);
+  await store.upsertItems([
+    { id: 'a', categories: ['x'] },
+    { id: 'b', categories: ['x', 'y'] },
+    { id: 'c', categories: ['y'] },
+  ]);
+  const events = [
+    ['u1', 'a', 10], ['u2', 'a', 20], ['u3', 'a', 30], ['u1', 'b', 40], ['u2', 'b', 50], ['u1', 'c', 60], ['u1', 'a', 70],
+  ] as const;
+  await store.insertEvents(events.map(([userId, itemId, timestampMs]) => ({ userId, itemId, type: 'view', timestampMs })));
+  const inThread = new SqliteEventStore(path, Date.now, { readOnWorker: false });
+  const queries = [{ limit: 10 }, { limit: 2 }, { limit: 10, sinceMs: 35 }, { limit: 10, category: 'y' }, { limit: 10, excludeItemIds: ['a'] }];
+  for (const query of queries) {
+    assert.deepEqual(await store.popularItems(query), await inThread.popularItems(query), JSON.stringify(query));
+  }
+  assert.deepEqual(await store.popularItems({ limit: 1 }), [{ itemId: 'a', users: 3 }]);
+  // A write committed on the main connection is visible to the worker's next read.
+  await store.insertEvents(['u4', 'u5', 'u6', 'u7'].map((userId) => ({ userId, itemId: 'c', type: 'view', timestampMs: 80 })));
+  assert.deepEqual(await store.popularItems({ limit: 1 }), [{ itemId: 'c', users: 5 }]);
+  await inThread.close();
+  await store.close();
+  await assert.rejects(store.popularItems({ limit: 1 }), /the store is closed/);
+});
+
+test('sqlite: a store left open does not keep the process alive after its read worker answered', async () => {
+  const path = freshPath();
+  const seeded = new SqliteEventStore(path);
+  await seeded.insertEvents([{ userId: 'u', itemId: 'i', type: 'view', timestampMs: 5 }]);
+  await seeded.close();
+  // Outside test/: the test runner runs every .js file under a 'test' folder.
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-support', 'popular-without-close.js');
+  const child = spawn(process.execPath, [script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  clearTimeout(killer);
+  assert.equal(code, 0, 'the process exited by itself');
+  assert.deepEqual(JSON.parse(output), [{ itemId: 'i', users: 1 }]);
+});
