@@ -38,6 +38,7 @@ import type { EpochResult, TrainableModel, TrainingState, ValidationResult } fro
 import { AUTOREC_OPTIMIZERS, AutoRecNetwork, AutoRecTrainer, type AutoRecBatchResult, type AutoRecOptimizer } from './autorec-network.js';
 import { AutoRecPredictor, type AutoRecPredictorData, type AutoRecVariant } from './autorec-predictor.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
+import { checkValidationShape, iterativeFitOptions } from './iterative-fit.js';
 import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
 import { checkScoreInput, requireCsrTensors, requireFitted, requireTensor } from './model-support.js';
 
@@ -244,9 +245,7 @@ export class AutoRecRecommender implements Recommender {
     const network = new AutoRecNetwork(this.backend, { inputs: examples.nCols, hidden: this.settings.hidden }, new Rng(seed).fork(INITIALISATION_STREAM));
     const predictor = new AutoRecPredictor(this.backend, network, data);
     const validation = context?.validation;
-    if (validation !== undefined && validation.input.nCols !== train.nCols) {
-      throw new RangeError(`${this.name}: validation set has ${validation.input.nCols} items but the training matrix has ${train.nCols}`);
-    }
+    checkValidationShape(this.name, train, validation);
     const validate = validation
       ? (): ValidationResult => {
           predictor.refreshItemCodes();
@@ -254,16 +253,10 @@ export class AutoRecRecommender implements Recommender {
           return { score: rmse, values: { rmse } };
         }
       : undefined;
-    const report = await trainIteratively(new AutoRecTraining(network, examples, this.settings, this.backend), {
-      maxEpochs: this.settings.epochs,
-      ...(validate && this.settings.patience > 0 ? { patience: this.settings.patience } : {}),
-      ...(validate ? { validate, restoreBest: true } : {}),
-      higherIsBetter: false,
-      seed,
-      ...(context?.checkpoint ? { checkpointPath: context.checkpoint.path, resume: context.checkpoint.resume } : {}),
-      ...(context?.onProgress ? { onProgress: context.onProgress } : {}),
-      ...(context?.signal ? { signal: context.signal } : {}),
-    });
+    const report = await trainIteratively(
+      new AutoRecTraining(network, examples, this.settings, this.backend),
+      iterativeFitOptions(this.settings, context, seed, validate, { higherIsBetter: false }),
+    );
     predictor.refreshItemCodes();
     // Installed only now, so a cancelled or failed fit leaves the previous model in place.
     this.network = network;

@@ -48,6 +48,7 @@ import { SparseInputLayer } from '../nn/sparse-input.js';
 import { trainIteratively, type TrainReport } from '../train/loop.js';
 import type { EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
+import { checkValidationShape, iterativeFitOptions } from './iterative-fit.js';
 import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
 import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
 
@@ -373,24 +374,18 @@ export class CdaeRecommender implements Recommender {
     for (let r = 0; r < train.nRows; r++) if (train.rowLength(r) > 0) trainedUsers.push(r);
     if (trainedUsers.length === 0) throw new Error(`${NAME}: the training matrix (${train.nRows} users × ${train.nCols} items) has no interactions`);
     const validation = context?.validation;
-    if (validation !== undefined && validation.input.nCols !== train.nCols) {
-      throw new RangeError(`${NAME}: validation set has ${validation.input.nCols} items but the training matrix has ${train.nCols}`);
-    }
+    checkValidationShape(NAME, train, validation);
     const seed = context?.seed ?? DEFAULT_SEED;
     const users = Int32Array.from(trainedUsers);
     const { hidden, activation } = this.settings;
     const network = new CdaeNetwork(this.backend, train.nCols, train.nRows, hidden, activation, new Rng(seed).fork(INITIALISATION_STREAM), users);
     const validate = validation ? (): ValidationResult => this.validationScore(network, validation) : undefined;
-    const report = await trainIteratively(new CdaeTraining(network, train, users, this.settings, this.backend), {
-      maxEpochs: this.settings.epochs,
-      ...(validate && this.settings.patience > 0 ? { patience: this.settings.patience } : {}),
-      ...(validate ? { validate, restoreBest: true } : {}),
-      seed,
-      ...(context?.checkpoint ? { checkpointPath: context.checkpoint.path, resume: context.checkpoint.resume } : {}),
-      modelSignature: checkpointSignature(NAME, this.hyperParameters, { items: train.nCols, users: train.nRows }),
-      ...(context?.onProgress ? { onProgress: context.onProgress } : {}),
-      ...(context?.signal ? { signal: context.signal } : {}),
-    });
+    const report = await trainIteratively(
+      new CdaeTraining(network, train, users, this.settings, this.backend),
+      iterativeFitOptions(this.settings, context, seed, validate, {
+        modelSignature: checkpointSignature(NAME, this.hyperParameters, { items: train.nCols, users: train.nRows }),
+      }),
+    );
     this.network = network;
     this.report = report;
   }

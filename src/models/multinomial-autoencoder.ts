@@ -44,6 +44,7 @@ import { SparseInputLayer } from '../nn/sparse-input.js';
 import { trainIteratively, type TrainReport } from '../train/loop.js';
 import type { EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
+import { checkValidationShape, iterativeFitOptions, trainingRows } from './iterative-fit.js';
 import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
 import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
 
@@ -406,13 +407,6 @@ export class MultinomialAutoencoderTraining implements TrainableModel {
   }
 }
 
-/** The rows of `train` with at least one interaction: held-out users' empty rows must not train the model. */
-export function trainingRows(train: CsrMatrix): CsrMatrix {
-  const rows: number[] = [];
-  for (let r = 0; r < train.nRows; r++) if (train.rowLength(r) > 0) rows.push(r);
-  return rows.length === train.nRows ? train : train.selectRows(rows);
-}
-
 /** What distinguishes Mult-DAE from Mult-VAE: the name, the defaults and the latent code. */
 export interface MultinomialAutoencoderVariant {
   readonly name: string;
@@ -471,23 +465,17 @@ export class MultinomialAutoencoderRecommender implements Recommender {
     const examples = trainingRows(train);
     if (examples.nRows === 0) throw new Error(`${this.name}: the training matrix (${train.nRows} users × ${train.nCols} items) has no interactions`);
     const validation = context?.validation;
-    if (validation !== undefined && validation.input.nCols !== train.nCols) {
-      throw new RangeError(`${this.name}: validation set has ${validation.input.nCols} items but the training matrix has ${train.nCols}`);
-    }
+    checkValidationShape(this.name, train, validation);
     const seed = context?.seed ?? DEFAULT_SEED;
     const network = this.newNetwork(train.nCols, new Rng(seed).fork(INITIALISATION_STREAM));
     const validate = validation ? (): ValidationResult => this.validationScore(network, validation) : undefined;
-    const report = await trainIteratively(new MultinomialAutoencoderTraining(network, examples, this.settings, this.backend), {
-      maxEpochs: this.settings.epochs,
-      ...(validate && this.settings.patience > 0 ? { patience: this.settings.patience } : {}),
-      ...(validate ? { validate, restoreBest: true } : {}),
-      higherIsBetter: true,
-      seed,
-      ...(context?.checkpoint ? { checkpointPath: context.checkpoint.path, resume: context.checkpoint.resume } : {}),
-      modelSignature: checkpointSignature(this.name, this.hyperParameters, { items: train.nCols }),
-      ...(context?.onProgress ? { onProgress: context.onProgress } : {}),
-      ...(context?.signal ? { signal: context.signal } : {}),
-    });
+    const report = await trainIteratively(
+      new MultinomialAutoencoderTraining(network, examples, this.settings, this.backend),
+      iterativeFitOptions(this.settings, context, seed, validate, {
+        higherIsBetter: true,
+        modelSignature: checkpointSignature(this.name, this.hyperParameters, { items: train.nCols }),
+      }),
+    );
     // Installed only now, so a cancelled or failed fit leaves the previous model in place.
     this.network = network;
     this.report = report;

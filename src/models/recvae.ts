@@ -62,6 +62,7 @@ import { SparseInputLayer } from '../nn/sparse-input.js';
 import { trainIteratively, type TrainReport } from '../train/loop.js';
 import type { EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
+import { checkValidationShape, iterativeFitOptions, trainingRows } from './iterative-fit.js';
 import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
 import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
 import { fillStandardNormals } from './mult-vae.js';
@@ -559,29 +560,19 @@ export class RecVaeRecommender implements Recommender {
 
   /** Trains on the rows of `train` with interactions; with context.validation, keeps the epoch of best validation NDCG@100. */
   async fit(train: CsrMatrix, context?: FitContext): Promise<void> {
-    const rows: number[] = [];
-    for (let r = 0; r < train.nRows; r++) if (train.rowLength(r) > 0) rows.push(r);
-    if (rows.length === 0) throw new Error(`${NAME}: the training matrix (${train.nRows} users × ${train.nCols} items) has no interactions`);
-    const examples = rows.length === train.nRows ? train : train.selectRows(rows);
+    const examples = trainingRows(train);
+    if (examples.nRows === 0) throw new Error(`${NAME}: the training matrix (${train.nRows} users × ${train.nCols} items) has no interactions`);
     const validation = context?.validation;
-    if (validation !== undefined && validation.input.nCols !== train.nCols) {
-      throw new RangeError(`${NAME}: validation set has ${validation.input.nCols} items but the training matrix has ${train.nCols}`);
-    }
+    checkValidationShape(NAME, train, validation);
     const seed = context?.seed ?? DEFAULT_SEED;
     const initialisation = new Rng(seed).fork(INITIALISATION_STREAM);
     const network = new RecVaeNetwork(this.backend, train.nCols, this.settings, initialisation.fork(0));
     const oldEncoder = network.newPriorEncoder(initialisation.fork(1));
     const validate = validation ? (): ValidationResult => this.validationScore(network, validation) : undefined;
-    const report = await trainIteratively(new RecVaeTraining(network, oldEncoder, examples, this.settings, this.backend), {
-      maxEpochs: this.settings.epochs,
-      ...(validate && this.settings.patience > 0 ? { patience: this.settings.patience } : {}),
-      ...(validate ? { validate, restoreBest: true } : {}),
-      seed,
-      ...(context?.checkpoint ? { checkpointPath: context.checkpoint.path, resume: context.checkpoint.resume } : {}),
-      modelSignature: checkpointSignature(NAME, this.hyperParameters, { items: train.nCols }),
-      ...(context?.onProgress ? { onProgress: context.onProgress } : {}),
-      ...(context?.signal ? { signal: context.signal } : {}),
-    });
+    const report = await trainIteratively(
+      new RecVaeTraining(network, oldEncoder, examples, this.settings, this.backend),
+      iterativeFitOptions(this.settings, context, seed, validate, { modelSignature: checkpointSignature(NAME, this.hyperParameters, { items: train.nCols }) }),
+    );
     this.network = network;
     this.report = report;
   }
