@@ -34,7 +34,7 @@ import { getBackend } from '../engine/index.js';
 import { exportParameters, importParameters } from '../nn/parameter.js';
 import { rowBatches } from '../nn/batches.js';
 import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
 import { AUTOREC_OPTIMIZERS, AutoRecNetwork, AutoRecTrainer, type AutoRecBatchResult, type AutoRecOptimizer } from './autorec-network.js';
 import { AutoRecPredictor, type AutoRecPredictorData, type AutoRecVariant } from './autorec-predictor.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
@@ -168,7 +168,7 @@ class AutoRecTraining implements TrainableModel {
     });
   }
 
-  trainEpoch(_epoch: number, rng: Rng, signal?: AbortSignal, onBatch?: (done: number, total: number) => void): EpochResult {
+  async trainEpoch(_epoch: number, rng: Rng, signal?: AbortSignal, onBatch?: BatchCallback): Promise<EpochResult> {
     const total = this.examples.nRows;
     const batchSize = effectiveBatchSize(this.settings, total);
     let squaredError = 0;
@@ -181,13 +181,13 @@ class AutoRecTraining implements TrainableModel {
       // One full batch: the order of the examples does not change the step, so skip the shuffle and the copy.
       signal?.throwIfAborted();
       take(this.trainer.step(this.examples));
-      onBatch?.(1, 1);
+      await onBatch?.(1, 1);
     } else {
       const batches = rowBatches(this.examples, batchSize, rng);
       for (const batch of batches) {
         signal?.throwIfAborted();
         take(this.trainer.step(batch.input));
-        onBatch?.(batch.index + 1, batches.count);
+        await onBatch?.(batch.index + 1, batches.count);
       }
     }
     // The paper's objective per example, with its L2 term at the epoch's final weights.

@@ -46,7 +46,7 @@ import { exportParameters, importParameters, Parameter } from '../nn/parameter.j
 import { ScratchBuffer } from '../nn/scratch.js';
 import { SparseInputLayer } from '../nn/sparse-input.js';
 import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
 import { checkValidationShape, iterativeFitOptions } from './iterative-fit.js';
 import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
@@ -304,7 +304,7 @@ class CdaeTraining implements TrainableModel {
   }
 
   /** One shuffled pass; each batch draws its dropout seed, then its negatives, from `rng`. */
-  trainEpoch(_epoch: number, rng: Rng, signal?: AbortSignal, onBatch?: (done: number, total: number) => void): EpochResult {
+  async trainEpoch(_epoch: number, rng: Rng, signal?: AbortSignal, onBatch?: BatchCallback): Promise<EpochResult> {
     const batches = rowBatches(this.examples, this.settings.batchSize, rng);
     const sums = { bce: 0, loss: 0 };
     for (const batch of batches) {
@@ -317,7 +317,7 @@ class CdaeTraining implements TrainableModel {
       this.optimizer.step();
       sums.bce += loss.bce * users.length;
       sums.loss += (loss.bce + loss.l2) * users.length;
-      onBatch?.(batch.index + 1, batches.count);
+      await onBatch?.(batch.index + 1, batches.count);
     }
     const count = this.trainedUsers.length;
     return { loss: sums.loss / count, values: { bce: sums.bce / count } };

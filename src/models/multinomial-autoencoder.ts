@@ -42,7 +42,7 @@ import { exportParameters, importParameters, type Parameter } from '../nn/parame
 import { ScratchBuffer } from '../nn/scratch.js';
 import { SparseInputLayer } from '../nn/sparse-input.js';
 import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
 import { checkValidationShape, iterativeFitOptions, trainingRows } from './iterative-fit.js';
 import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
@@ -374,7 +374,7 @@ export class MultinomialAutoencoderTraining implements TrainableModel {
    * β follows the number of updates made so far (Adam's step count, which a
    * checkpoint restores).
    */
-  trainEpoch(_epoch: number, rng: Rng, signal?: AbortSignal, onBatch?: (done: number, total: number) => void): EpochResult {
+  async trainEpoch(_epoch: number, rng: Rng, signal?: AbortSignal, onBatch?: BatchCallback): Promise<EpochResult> {
     const batches = rowBatches(this.examples, this.settings.batchSize, rng);
     const l2 = this.settings.weightDecay / this.settings.batchSize;
     const sums = { nll: 0, penalty: 0, loss: 0 };
@@ -390,7 +390,7 @@ export class MultinomialAutoencoderTraining implements TrainableModel {
       sums.nll += loss.nll * rows;
       sums.penalty += loss.penalty * rows;
       sums.loss += (loss.nll + beta * loss.penalty + loss.l2) * rows;
-      onBatch?.(batch.index + 1, batches.count);
+      await onBatch?.(batch.index + 1, batches.count);
     }
     const examples = this.examples.nRows;
     return { loss: sums.loss / examples, values: { nll: sums.nll / examples, penalty: sums.penalty / examples, beta } };

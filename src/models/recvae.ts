@@ -60,7 +60,7 @@ import { exportParameters, importParameters, Parameter } from '../nn/parameter.j
 import { ScratchBuffer } from '../nn/scratch.js';
 import { SparseInputLayer } from '../nn/sparse-input.js';
 import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
 import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
 import { checkValidationShape, iterativeFitOptions, trainingRows } from './iterative-fit.js';
 import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
@@ -480,7 +480,7 @@ export class RecVaeTraining implements TrainableModel {
   }
 
   /** Encoder passes, the prior's update, decoder passes; each batch draws its dropout seed, then ε, from `rng`. */
-  trainEpoch(_epoch: number, rng: Rng, signal?: AbortSignal, onBatch?: (done: number, total: number) => void): EpochResult {
+  async trainEpoch(_epoch: number, rng: Rng, signal?: AbortSignal, onBatch?: BatchCallback): Promise<EpochResult> {
     const { batchSize, encoderEpochs, decoderEpochs, keepProbability, gamma, beta, mixtureWeights } = this.settings;
     const perPass = Math.ceil(this.examples.nRows / batchSize);
     const total = perPass * (encoderEpochs + decoderEpochs);
@@ -498,7 +498,7 @@ export class RecVaeTraining implements TrainableModel {
           sums.encoderLoss += (loss.nll + loss.kl) * batch.input.nRows;
           sums.kl += loss.kl * batch.input.nRows;
         }
-        onBatch?.(++done, total);
+        await onBatch?.(++done, total);
       }
     }
     // The code's update_prior(): the prior's encoder becomes a copy of the encoder.
@@ -510,7 +510,7 @@ export class RecVaeTraining implements TrainableModel {
         const loss = this.network.accumulateGradients(batch.input, 1, undefined, rng);
         this.decoderOptimizer.step();
         if (pass === decoderEpochs - 1) sums.decoderNll += loss.nll * batch.input.nRows;
-        onBatch?.(++done, total);
+        await onBatch?.(++done, total);
       }
     }
     const n = this.examples.nRows;

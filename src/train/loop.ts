@@ -10,13 +10,15 @@
  * checkpoint of epoch e draws exactly what the uninterrupted run drew and ends
  * with bit-identical weights (given the same backend).
  *
- * Cancellation: the loop yields to the event loop before every epoch and checks
- * the signal there and after every mini-batch (in the onBatch callback it gives
- * the model). An epoch is synchronous, so an abort fired by a timer or a Ctrl-C
- * handler is seen at the next epoch boundary; one fired from a progress callback
- * is seen at the next batch. Either way the model is returned to its state at
- * the end of the last complete epoch, the checkpoint on disk is that epoch's
- * (writes are atomic), and the promise rejects with the signal's reason.
+ * Cancellation: the loop yields to the event loop before every epoch and, through
+ * the onBatch callback it gives the model, after any mini-batch that ends 50 ms or
+ * more after the last yield; it checks the signal there and after every batch. So
+ * an abort fired by a timer or a Ctrl-C handler is seen within about 50 ms plus one
+ * batch (at the next epoch boundary for a model that does not await onBatch); one
+ * fired from a progress callback is seen at the next batch. Either way the model
+ * is returned to its state at the end of the last complete epoch, the checkpoint
+ * on disk is that epoch's (writes are atomic), and the promise rejects with the
+ * signal's reason.
  */
 import { Rng } from '../data/random.js';
 import type { FitProgress } from '../models/model.js';
@@ -98,6 +100,9 @@ function improves(score: number, best: number | null, higherIsBetter: boolean): 
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Longest stretch of an epoch's work between two event-loop turns. */
+const MAX_BUSY_MS = 50;
+
 /** Refuses a checkpoint written for another model, seed or score direction, saying what differs. */
 function checkResumable(path: string, checkpoint: Checkpoint, signature: string, initial: TrainingState, options: TrainLoopOptions, higherIsBetter: boolean): void {
   const differences = describeStateDifferences(checkpoint.state, initial);
@@ -164,16 +169,25 @@ export async function trainIteratively(model: TrainableModel, options: TrainLoop
     epoch += 1;
 
     const phase = `train epoch ${epoch}`;
-    const onBatch = (done: number, total: number) => {
+    let busySince = performance.now();
+    const onBatch = (done: number, total: number): Promise<void> | undefined => {
       onProgress?.({ phase, done, total });
       signal?.throwIfAborted();
+      if (performance.now() - busySince < MAX_BUSY_MS) return undefined;
+      const turned = yieldToEventLoop().then(() => {
+        busySince = performance.now();
+        signal?.throwIfAborted();
+      });
+      // A synchronous model ignores the promise: its rejection must not go unhandled (the loop sees the abort after the epoch).
+      turned.catch(() => undefined);
+      return turned;
     };
     let result: EpochResult;
     let seconds: number;
     let validation: ValidationResult | undefined;
     try {
       const epochStarted = performance.now();
-      result = model.trainEpoch(epoch, epochsRng.fork(epoch), signal, onBatch);
+      result = await model.trainEpoch(epoch, epochsRng.fork(epoch), signal, onBatch);
       seconds = (performance.now() - epochStarted) / 1000;
       validation = validate?.(epoch);
     } catch (error) {

@@ -21,14 +21,23 @@ export interface TrainingState {
   readonly scalars: Record<string, number>;
 }
 
+/**
+ * Called by a model after each mini-batch. The training loop's returns a promise
+ * when it lets the event loop run (at most every 50 ms of work), so that a timer
+ * or a Ctrl-C handler can abort mid-epoch; models await it.
+ */
+export type BatchCallback = (done: number, total: number) => void | Promise<void>;
+
 export interface TrainableModel {
   /**
    * One pass over the training data in mini-batches. `rng` is the epoch's own
    * stream (shuffling, dropout seeds), so a resumed run draws the same numbers.
    * Implementations check `signal` between mini-batches and throw its reason
-   * when aborted, leaving the weights as they were after the last whole batch.
+   * when aborted, leaving the weights as they were after the last whole batch,
+   * and await `onBatch` after each batch (a synchronous model may ignore the
+   * promise, at the cost of seeing aborts only between epochs).
    */
-  trainEpoch(epoch: number, rng: Rng, signal?: AbortSignal, onBatch?: (done: number, total: number) => void): EpochResult;
+  trainEpoch(epoch: number, rng: Rng, signal?: AbortSignal, onBatch?: BatchCallback): EpochResult | Promise<EpochResult>;
   /** Snapshot for checkpoints and for keeping the best epoch's weights. Copies, never views. */
   trainingState(): TrainingState;
   /** Restores a snapshot taken by trainingState() of a model with the same hyper-parameters. */

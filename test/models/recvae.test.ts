@@ -84,7 +84,7 @@ for (const underTest of backendsUnderTest()) {
   });
 }
 
-test('RecVAE alternates 3 encoder passes and 1 decoder pass per epoch, the prior taking the encoder in between', () => {
+test('RecVAE alternates 3 encoder passes and 1 decoder pass per epoch, the prior taking the encoder in between', async () => {
   const data = planted(seededRng('recvae planted data'));
   const model = new RecVaeRecommender(SETTINGS);
   const network = new RecVaeNetwork(getBackend(), ITEMS, model.settings, new Rng(1));
@@ -92,7 +92,9 @@ test('RecVAE alternates 3 encoder passes and 1 decoder pass per epoch, the prior
   const training = new RecVaeTraining(network, oldEncoder, data.train, model.settings, getBackend());
   const before = training.trainingState().tensors;
   let batches = 0;
-  training.trainEpoch(1, new Rng(3), undefined, () => batches++);
+  await training.trainEpoch(1, new Rng(3), undefined, () => {
+    batches++;
+  });
   assert.equal(batches, 32, '8 batches × (3 encoder + 1 decoder) passes');
   const after = training.trainingState();
   assert.equal(after.scalars['encoder_optimizer.step'], 24);

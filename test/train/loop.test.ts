@@ -190,6 +190,44 @@ test('an abort fired between epochs (a timer, a Ctrl-C handler) is honoured at t
   });
 });
 
+test('a timer abort is seen mid-epoch by a model that awaits onBatch, and the last complete epoch is restored', async () => {
+  // 2,000 batches of 1 ms of busy work per epoch: about 2 s, against an abort 30 ms into epoch 2.
+  const batchesPerEpoch = 2000;
+  const batchesDone: number[] = [];
+  let weight = 0;
+  const model = {
+    async trainEpoch(epoch: number, _rng: unknown, signal?: AbortSignal, onBatch?: (done: number, total: number) => void | Promise<void>) {
+      batchesDone[epoch] = 0;
+      for (let b = 1; b <= batchesPerEpoch; b++) {
+        signal?.throwIfAborted();
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+        weight += 1;
+        batchesDone[epoch] = b;
+        await onBatch?.(b, batchesPerEpoch);
+        if (epoch === 1 && b === 5) break; // a short first epoch, so the abort lands in the second
+      }
+      return { loss: weight };
+    },
+    trainingState: () => ({ tensors: {}, scalars: { weight } }),
+    restoreTrainingState: (state: TrainingState) => {
+      weight = state.scalars['weight']!;
+    },
+  };
+  const controller = new AbortController();
+  const run = trainIteratively(model, {
+    maxEpochs: 3,
+    seed: 1,
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (p.phase === 'train epoch 2' && p.done === 1) setTimeout(() => controller.abort(new Error('interrupted by the user')), 30);
+    },
+  });
+  await assert.rejects(run, /interrupted by the user/);
+  assert.ok(batchesDone[2]! < batchesPerEpoch, `epoch 2 stopped after ${batchesDone[2]} of ${batchesPerEpoch} batches`);
+  assert.equal(weight, 5, 'the state after epoch 1 is restored');
+});
+
 test('a resumed run whose checkpoint ran out of patience stops at once, with the best epoch restored from the file', async () => {
   await withTempDir(async (dir) => {
     const checkpointPath = join(dir, 'patience.ckpt');
