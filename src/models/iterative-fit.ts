@@ -35,7 +35,9 @@ export interface IterativeFitSettings {
 /**
  * Options for trainIteratively: at most settings.epochs epochs; with `validate`, early
  * stopping after settings.patience epochs without improvement (when positive) and the best
- * epoch's weights restored; the context's checkpoint, progress callback and signal.
+ * epoch's weights restored; the context's checkpoint, progress callback and signal. No
+ * per-epoch copy for restoring after a failure: these models install their network only
+ * after a finished fit, so a failed one is discarded whole.
  */
 export function iterativeFitOptions(
   settings: IterativeFitSettings,
@@ -48,6 +50,7 @@ export function iterativeFitOptions(
     maxEpochs: settings.epochs,
     ...(validate && settings.patience > 0 ? { patience: settings.patience } : {}),
     ...(validate ? { validate, restoreBest: true } : {}),
+    restoreOnFailure: false,
     ...extra,
     seed,
     ...(context?.checkpoint ? { checkpointPath: context.checkpoint.path, resume: context.checkpoint.resume } : {}),

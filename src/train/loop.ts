@@ -43,6 +43,14 @@ export interface TrainLoopOptions {
   /** Restore the best epoch's weights at the end (default true when validate is given). */
   readonly restoreBest?: boolean;
   /**
+   * Keep a copy of the model's state after every epoch, so that a failed or aborted epoch leaves
+   * the model as the last complete epoch left it (default true). A caller that discards the model
+   * when training fails (the recommenders install a network only after a finished fit) passes
+   * false: a full copy of weights and optimiser moments per epoch is then taken only when the
+   * epoch is the best so far (and kept) or a checkpoint is written.
+   */
+  readonly restoreOnFailure?: boolean;
+  /**
    * Identifies the model a checkpoint belongs to (e.g. its name and hyper-parameters as JSON);
    * a checkpoint with another signature is refused on resume. Default: derived from the
    * TrainingState's tensor names, types and shapes and its scalar names.
@@ -131,9 +139,11 @@ export async function trainIteratively(model: TrainableModel, options: TrainLoop
   const restoreBest = options.restoreBest ?? validate !== undefined;
   const keepBestState = validate !== undefined && (restoreBest || checkpointPath !== undefined);
 
+  const restoreOnFailure = options.restoreOnFailure ?? true;
+  const initial = model.trainingState();
+  const signature = options.modelSignature ?? modelSignature(initial);
   // The model's state at the end of the last complete epoch: what an abort returns to.
-  let lastComplete = model.trainingState();
-  const signature = options.modelSignature ?? modelSignature(lastComplete);
+  let lastComplete: TrainingState | undefined = restoreOnFailure ? initial : undefined;
   const epochs: EpochRecord[] = [];
   const best: BestSoFar = { epoch: 0, score: null, state: undefined };
   let resumedFromEpoch: number | null = null;
@@ -141,14 +151,15 @@ export async function trainIteratively(model: TrainableModel, options: TrainLoop
   if (options.resume) {
     const checkpoint = await readCheckpoint(checkpointPath!);
     if (checkpoint !== undefined) {
-      checkResumable(checkpointPath!, checkpoint, signature, lastComplete, options, higherIsBetter);
+      checkResumable(checkpointPath!, checkpoint, signature, initial, options, higherIsBetter);
       model.restoreTrainingState(checkpoint.state);
       // Take fresh copies: the model may have adopted the checkpoint's arrays.
-      lastComplete = model.trainingState();
+      const resumed = model.trainingState();
+      if (restoreOnFailure) lastComplete = resumed;
       epochs.push(...checkpoint.history);
       best.epoch = checkpoint.bestEpoch;
       best.score = checkpoint.bestScore;
-      best.state = checkpoint.bestState === checkpoint.state ? lastComplete : checkpoint.bestState;
+      best.state = checkpoint.bestState === checkpoint.state ? resumed : checkpoint.bestState;
       if (keepBestState && best.score !== null && best.state === undefined) {
         throw new Error(`checkpoint ${checkpointPath} lacks the weights of its best epoch ${best.epoch}, so they cannot be restored; resume with restoreBest: false`);
       }
@@ -191,14 +202,16 @@ export async function trainIteratively(model: TrainableModel, options: TrainLoop
       seconds = (performance.now() - epochStarted) / 1000;
       validation = validate?.(epoch);
     } catch (error) {
-      model.restoreTrainingState(lastComplete);
+      if (lastComplete !== undefined) model.restoreTrainingState(lastComplete);
       throw signal?.aborted ? signal.reason : error;
     }
 
-    const state = model.trainingState();
-    if (validation !== undefined && improves(validation.score, best.score, higherIsBetter)) {
+    const improved = validation !== undefined && improves(validation.score, best.score, higherIsBetter);
+    // A copy of weights and moments is taken only when something keeps it.
+    const state = restoreOnFailure || checkpointPath !== undefined || (improved && keepBestState) ? model.trainingState() : undefined;
+    if (improved) {
       best.epoch = epoch;
-      best.score = validation.score;
+      best.score = validation!.score;
       best.state = keepBestState ? state : undefined;
     }
     const record: EpochRecord = {
@@ -209,9 +222,9 @@ export async function trainIteratively(model: TrainableModel, options: TrainLoop
       ...(result.values !== undefined ? { values: result.values } : {}),
     };
     epochs.push(record);
-    lastComplete = state;
+    if (restoreOnFailure) lastComplete = state;
 
-    if (checkpointPath !== undefined) {
+    if (checkpointPath !== undefined && state !== undefined) {
       await writeCheckpoint(checkpointPath, {
         epoch,
         seed: options.seed,

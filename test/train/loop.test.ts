@@ -228,6 +228,42 @@ test('a timer abort is seen mid-epoch by a model that awaits onBatch, and the la
   assert.equal(weight, 5, 'the state after epoch 1 is restored');
 });
 
+test('restoreOnFailure false copies the state only for the best epochs, and ends at the same weights', async () => {
+  const scores = [1, 2, 1.5, 1, 3, 2];
+  const run = async (restoreOnFailure: boolean) => {
+    const model = new LinearRegression(train, 1);
+    let copies = 0;
+    const trainingState = model.trainingState.bind(model);
+    model.trainingState = () => {
+      copies++;
+      return trainingState();
+    };
+    const report = await trainIteratively(model, { maxEpochs: 6, seed: 3, validate: (epoch) => ({ score: scores[epoch - 1]! }), restoreOnFailure });
+    return { copies, report, final: trainingState() };
+  };
+  const keeping = await run(true);
+  const lean = await run(false);
+  assert.equal(keeping.copies, 1 + 6, 'the initial state and one copy per epoch');
+  assert.equal(lean.copies, 1 + 3, 'the initial state and the best epochs (1, 2 and 5) only');
+  assert.equal(lean.report.bestEpoch, 5);
+  assertSameState(lean.final, keeping.final, 'weights after restoring the best epoch');
+
+  // Without the per-epoch copy an abort leaves the model where the epoch stopped.
+  const model = new LinearRegression(train, 1);
+  const controller = new AbortController();
+  const aborted = trainIteratively(model, {
+    maxEpochs: 3,
+    seed: 3,
+    signal: controller.signal,
+    restoreOnFailure: false,
+    onProgress: (p) => {
+      if (p.phase === 'train epoch 2' && p.done === 2) controller.abort();
+    },
+  });
+  await assert.rejects(aborted, { name: 'AbortError' });
+  assert.equal(model.trainingState().scalars['adam.step'], 5 + 2, 'five steps of epoch 1 and two of epoch 2');
+});
+
 test('a resumed run whose checkpoint ran out of patience stops at once, with the best epoch restored from the file', async () => {
   await withTempDir(async (dir) => {
     const checkpointPath = join(dir, 'patience.ckpt');
