@@ -14,10 +14,12 @@
  * range, the default rating for users and items without training ratings) and
  * the time of each epoch's training pass.
  *
- * Both sides run on the same OpenBLAS kernels: the native engine sets
- * OPENBLAS_CORETYPE from the CPU flags when it loads OpenBLAS
- * (src/engine/cpu-features.ts), and the peer gets the same value in its
- * environment and reports the kernel set it actually loaded.
+ * Both sides run on the same OpenBLAS, configured alike: the peer gets the
+ * settings the native engine loads it with (engineEnvironment in
+ * src/engine/native.ts: this CPU's kernel set, sleeping rather than spinning
+ * idle threads) and OPENBLAS_NUM_THREADS = its thread count (Debian's torch
+ * otherwise leaves OpenBLAS single-threaded), unless the caller set them, and
+ * reports the kernel set it actually loaded.
  *
  * Epoch time per seed is the median over its epochs, and the speed ratio is
  * torch / recoder of the medians over seeds: on a shared machine another job
@@ -34,8 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadSplit, saveSplit } from '../src/data/split-io.js';
 import { makeSplit } from '../src/data/splits/index.js';
-import { cpuFlags, openBlasCoreTypeFor } from '../src/engine/cpu-features.js';
-import { describeBackend, getBackend } from '../src/engine/index.js';
+import { describeBackend, engineEnvironment, getBackend } from '../src/engine/index.js';
 import { evaluateRatings } from '../src/eval/evaluate.js';
 import { prepareData } from '../src/experiment/prepare.js';
 import { AutoRecRecommender, itemAutoRecFactory, type AutoRecVariant } from '../src/models/autorec.js';
@@ -75,7 +76,8 @@ const hyperParameters = {
 };
 const threads = numberArgument('threads');
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const openBlasCoreType = openBlasCoreTypeFor(cpuFlags());
+const peerEnvironment: Record<string, string> = { OPENBLAS_NUM_THREADS: String(threads), ...engineEnvironment() };
+for (const name of Object.keys(peerEnvironment)) if (process.env[name] !== undefined) peerEnvironment[name] = process.env[name]!;
 
 interface SeedResult {
   readonly seed: number;
@@ -125,7 +127,7 @@ function runPeer(splitFile: string, seed: number): PeerOutput {
     cwd: join(repoRoot, 'bench/peers'),
     encoding: 'utf8',
     maxBuffer: 1 << 24,
-    env: { ...process.env, ...(openBlasCoreType !== undefined ? { OPENBLAS_CORETYPE: openBlasCoreType } : {}) },
+    env: { ...process.env, ...peerEnvironment },
   });
   return JSON.parse(output) as PeerOutput;
 }
