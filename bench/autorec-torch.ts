@@ -36,7 +36,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadSplit, saveSplit } from '../src/data/split-io.js';
 import { makeSplit } from '../src/data/splits/index.js';
-import { describeBackend, engineEnvironment, getBackend } from '../src/engine/index.js';
+import { describeBackend, getBackend } from '../src/engine/index.js';
+import { peerEnvironment } from './peer-support.js';
 import { evaluateRatings } from '../src/eval/evaluate.js';
 import { prepareData } from '../src/experiment/prepare.js';
 import { AutoRecRecommender, itemAutoRecFactory, type AutoRecVariant } from '../src/models/autorec.js';
@@ -76,8 +77,7 @@ const hyperParameters = {
 };
 const threads = numberArgument('threads');
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const peerEnvironment: Record<string, string> = { OPENBLAS_NUM_THREADS: String(threads), ...engineEnvironment() };
-for (const name of Object.keys(peerEnvironment)) if (process.env[name] !== undefined) peerEnvironment[name] = process.env[name]!;
+const environment = peerEnvironment(threads);
 
 interface SeedResult {
   readonly seed: number;
@@ -127,7 +127,7 @@ function runPeer(splitFile: string, seed: number): PeerOutput {
     cwd: join(repoRoot, 'bench/peers'),
     encoding: 'utf8',
     maxBuffer: 1 << 24,
-    env: { ...process.env, ...peerEnvironment },
+    env: { ...process.env, ...environment },
   });
   return JSON.parse(output) as PeerOutput;
 }

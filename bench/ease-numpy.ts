@@ -10,18 +10,13 @@
  * the active backend (RECODER_BACKEND=reference for the TypeScript one).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadSplit, saveSplit } from '../src/data/split-io.js';
-import { makeSplit } from '../src/data/splits/index.js';
 import { evaluateRanking } from '../src/eval/evaluate.js';
-import { prepareData } from '../src/experiment/prepare.js';
 import { easeFactory } from '../src/models/ease.js';
 import { describeBackend } from '../src/engine/index.js';
-import { cpuFlags, openBlasCoreTypeFor } from '../src/engine/cpu-features.js';
+import { peerEnvironment, savedHeldOutUsersSplit } from './peer-support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,12 +31,8 @@ const seed = Number(args.seed);
 const heldOut = Number(args.users);
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const prepared = await prepareData({ dataset: args.dataset!, implicit: true });
-const made = makeSplit(prepared.data, { kind: 'held-out-users', validationUsers: heldOut, testUsers: heldOut, foldInFraction: 0.8, seed });
-const splitFile = join(mkdtempSync(join(tmpdir(), 'recoder-bench-')), `${args.dataset}-seed${seed}.split.safetensors`);
-await saveSplit(splitFile, made);
 // Both systems read the same file.
-const split = await loadSplit(splitFile);
+const { splitFile, split } = await savedHeldOutUsersSplit(args.dataset!, heldOut, seed);
 
 const model = easeFactory.create({ lambda });
 const started = performance.now();
@@ -50,12 +41,13 @@ const recoderFitSeconds = (performance.now() - started) / 1000;
 const evaluation = evaluateRanking(model, split.test, { metrics: ['ndcg@100', 'recall@20', 'recall@50', 'recall_capped@20', 'recall_capped@50'] });
 const recoderMetrics = Object.fromEntries(Object.entries(evaluation.metrics).map(([k, v]) => [k, v.mean]));
 
-// The peer gets the OpenBLAS kernel set recoder's engine uses: OpenBLAS 0.3.21 does not recognise
-// every current CPU and falls back to slow generic kernels, which would flatter recoder.
-const coreType = process.env.OPENBLAS_CORETYPE ?? openBlasCoreTypeFor(cpuFlags());
+// The peer's OpenBLAS gets the engine's settings; above all the kernel set: OpenBLAS 0.3.21 does not
+// recognise every current CPU and falls back to slow generic kernels, which would flatter recoder.
+const environment = peerEnvironment();
+const coreType = environment['OPENBLAS_CORETYPE'];
 const peerOutput = execFileSync('/usr/bin/python3', [join(repoRoot, 'bench/peers/ease_numpy.py'), splitFile, String(lambda)], {
   cwd: join(repoRoot, 'bench/peers'),
-  env: { ...process.env, ...(coreType ? { OPENBLAS_CORETYPE: coreType } : {}) },
+  env: { ...process.env, ...environment },
   encoding: 'utf8',
   maxBuffer: 1 << 24,
 });

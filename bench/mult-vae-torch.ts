@@ -13,19 +13,16 @@
  * median and mean over the epochs) and the ratios as JSON, then a table.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadSplit, saveSplit } from '../src/data/split-io.js';
-import { makeSplit } from '../src/data/splits/index.js';
-import { describeBackend, engineEnvironment } from '../src/engine/index.js';
+import { describeBackend } from '../src/engine/index.js';
 import { evaluateRanking } from '../src/eval/evaluate.js';
-import { prepareData } from '../src/experiment/prepare.js';
 import { multDaeVariant } from '../src/models/mult-dae.js';
 import { multVaeVariant } from '../src/models/mult-vae.js';
 import { MultinomialAutoencoderRecommender } from '../src/models/multinomial-autoencoder.js';
+import { peerEnvironment, savedHeldOutUsersSplit } from './peer-support.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,12 +43,8 @@ const PEER_THREADS = 2;
 const TEST_METRICS = ['ndcg@100', 'recall@20', 'recall_capped@20', 'recall@50', 'recall_capped@50'];
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const prepared = await prepareData({ dataset: args.dataset!, implicit: true });
-const made = makeSplit(prepared.data, { kind: 'held-out-users', validationUsers: heldOut, testUsers: heldOut, foldInFraction: 0.8, seed });
-const splitFile = join(mkdtempSync(join(tmpdir(), 'recoder-bench-')), `${args.dataset}-seed${seed}.split.safetensors`);
-await saveSplit(splitFile, made);
 // Both systems read the same file.
-const split = await loadSplit(splitFile);
+const { splitFile, split } = await savedHeldOutUsersSplit(args.dataset!, heldOut, seed);
 
 const loadBeforeRecoder = loadavg()[0]!;
 // Fixed epochs on both sides (patience 0: no early stop), the best validated epoch kept.
@@ -63,16 +56,12 @@ const recoderMetrics = Object.fromEntries(Object.entries(evaluation.metrics).map
 const recoderEpochSeconds = report.epochs.map((e) => e.seconds);
 
 const loadBeforePeer = loadavg()[0]!;
-// The peer gets the OpenBLAS and OpenMP settings recoder's engine runs with (engineEnvironment in
-// src/engine/native.ts: this CPU's kernel set, sleeping rather than spinning idle threads), unless
-// the caller set them, and as many BLAS threads as torch's own (in Debian's torch process OpenBLAS
-// otherwise ran single-threaded, half the GEMM speed).
-const peerEnvironment: Record<string, string> = { OPENBLAS_NUM_THREADS: String(PEER_THREADS), ...engineEnvironment() };
-for (const name of Object.keys(peerEnvironment)) if (process.env[name] !== undefined) peerEnvironment[name] = process.env[name]!;
+// The same OpenBLAS settings as recoder's engine, and as many BLAS threads as torch's own.
+const environment = peerEnvironment(PEER_THREADS);
 const peerSettings = { ...model.hyperParameters, model: variant.name, epochs, seed, threads: PEER_THREADS };
 const peerOutput = execFileSync('/usr/bin/python3', [join(repoRoot, 'bench/peers/mult_vae_torch.py'), splitFile, JSON.stringify(peerSettings)], {
   cwd: join(repoRoot, 'bench/peers'),
-  env: { ...process.env, ...peerEnvironment },
+  env: { ...process.env, ...environment },
   encoding: 'utf8',
   maxBuffer: 1 << 24,
 });
@@ -121,7 +110,7 @@ const result = {
   pytorch: {
     version: peer.torchVersion,
     threads: peer.threads,
-    environment: peerEnvironment,
+    environment,
     epochSeconds: { median: peerMedian, mean: mean(peer.epochSeconds), all: peer.epochSeconds },
     bestEpoch: peer.bestEpoch,
     bestValidationNdcg100: Math.max(...peer.validationNdcg100),

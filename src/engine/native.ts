@@ -116,8 +116,8 @@ function loadUncached(): NativeLoadResult {
  *   element-wise kernel took 64 ms with spinning and 59.5 ms (no slowdown) with passive waiting.
  * - OPENBLAS_THREAD_TIMEOUT=10: OpenBLAS's idle threads poll for 2^10 cycles, not its default
  *   2^28 (about 0.1 s), before they sleep. Polling threads took a core from the OpenMP kernels
- *   that follow a GEMM: on 2 cores, csrMatmul right after a 500 × 3,676 × 600 SGEMM took 8.1 ms
- *   with the default and 3.9 ms with this, and the GEMM itself was no slower (7.8 ms both).
+ *   that follow a GEMM: on 2 cores, csrMatmul right after a 500 × 3,676 × 600 SGEMM took 7.8 ms
+ *   with the default and 4.2 ms with this, and the GEMM itself was no slower (bench/blas-polling.ts).
  * Peers in benchmarks are given the same settings (the same library, configured alike).
  */
 export function engineEnvironment(): Record<string, string> {
