@@ -301,8 +301,10 @@ export class SqliteEventStore implements EventStore {
     }
     const exclude = query.excludeItemIds ?? [];
     if (exclude.length > 0) {
-      conditions.push(`e.item_id NOT IN (${exclude.map(() => '?').join(', ')})`);
-      params.push(...exclude);
+      // One JSON array parameter, not one parameter per item: a user may have seen more items than
+      // SQLite allows parameters in a statement (32,766).
+      conditions.push('e.item_id NOT IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(exclude));
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const sql = `SELECT e.item_id AS itemId, COUNT(DISTINCT e.user_id) AS users FROM events e ${join} ${where}
