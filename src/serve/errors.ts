@@ -8,6 +8,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import { StoreInputError } from '../store/event-store.js';
+import { FREE_FORM_JSON_KEYWORD, WELL_FORMED_TEXT_PATTERN, textProblem } from './json-limits.js';
 
 export interface ErrorBody {
   readonly error: {
@@ -105,18 +106,25 @@ export function validationError(errors: readonly ErrorObject[], context: string)
       const missing = joinPath(path, String(first.params['missingProperty']));
       return new ApiError(400, 'missing_field', `missing required ${subject(missing)}`, { field: missing, in: context });
     }
+    case 'pattern':
+      if (first.params['pattern'] === WELL_FORMED_TEXT_PATTERN) {
+        const problem = typeof first.data === 'string' ? textProblem(first.data) : undefined;
+        return new ApiError(400, 'invalid_text', `${at} ${problem ?? 'is not well-formed text'}`, { field: path, in: context, rule: 'well-formed-text' });
+      }
+      break;
+    case FREE_FORM_JSON_KEYWORD:
+      return new ApiError(400, 'invalid_value', `${at} ${first.message ?? 'is invalid'}`, { field: path, in: context, rule: FREE_FORM_JSON_KEYWORD, ...first.params });
     case 'type': {
       const expected = String(first.params['type']).replace(',', ' or ');
       return new ApiError(400, 'wrong_type', `${at} must be ${expected}${got}`, { field: path, in: context, expected });
     }
-    default:
-      return new ApiError(400, 'invalid_value', `${at} ${first.message ?? 'is invalid'}${got}`, {
-        field: path,
-        in: context,
-        rule: first.keyword,
-        ...first.params,
-      });
   }
+  return new ApiError(400, 'invalid_value', `${at} ${first.message ?? 'is invalid'}${got}`, {
+    field: path,
+    in: context,
+    rule: first.keyword,
+    ...first.params,
+  });
 }
 
 /** Fastify's own client errors (body parsing, media types), as ApiErrors. */

@@ -5,6 +5,7 @@
  * free-form `attributes` of users and items, which are the client's own data.
  */
 import { ERROR_RESPONSE_SCHEMA } from './errors.js';
+import { FREE_FORM_JSON_KEYWORD, MAX_ATTRIBUTE_DEPTH, WELL_FORMED_TEXT_PATTERN } from './json-limits.js';
 
 /** Most records one request may write. */
 export const MAX_BATCH = 10_000;
@@ -12,26 +13,37 @@ export const MAX_PAGE = 1_000;
 export const MAX_RECOMMENDATIONS = 100;
 export const MAX_OFFSET = 1_000;
 
-export const idSchema = { type: 'string', minLength: 1, maxLength: 256 } as const;
+/** Text a client sends: no NUL character, no unpaired surrogate (json-limits.ts says why). */
+const text = <L extends Record<string, unknown>>(limits: L) => ({ type: 'string', ...limits, pattern: WELL_FORMED_TEXT_PATTERN }) as const;
+
+export const idSchema = text({ minLength: 1, maxLength: 256 });
+/** Attributes as sent by clients: checked for depth and text. */
+const attributesInputSchema = {
+  type: 'object',
+  description: `free-form JSON attributes (title, price, ...), stored and returned as given; at most ${MAX_ATTRIBUTE_DEPTH} levels deep, no NUL characters or unpaired surrogates in keys or strings`,
+  additionalProperties: true,
+  [FREE_FORM_JSON_KEYWORD]: { maxDepth: MAX_ATTRIBUTE_DEPTH },
+} as const;
+/** Attributes in responses (serialisation only). */
 const attributesSchema = {
   type: 'object',
   description: 'free-form JSON attributes (title, price, ...), stored and returned as given',
   additionalProperties: true,
 } as const;
-const categoriesSchema = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: 100, description: 'categories the item belongs to (used by the category filter)' } as const;
+const categoriesSchema = { type: 'array', items: text({ minLength: 1, maxLength: 256 }), maxItems: 100, description: 'categories the item belongs to (used by the category filter)' } as const;
 const timestampSchema = { type: 'integer', minimum: 0, description: 'milliseconds since the Unix epoch' } as const;
 
 const object = <P extends Record<string, unknown>>(properties: P, required: readonly (keyof P & string)[] = [], extra: Record<string, unknown> = {}) =>
   ({ type: 'object', properties, required, additionalProperties: false, ...extra }) as const;
 
-export const userInputSchema = object({ id: idSchema, attributes: attributesSchema }, ['id']);
-export const itemInputSchema = object({ id: idSchema, categories: categoriesSchema, attributes: attributesSchema }, ['id']);
+export const userInputSchema = object({ id: idSchema, attributes: attributesInputSchema }, ['id']);
+export const itemInputSchema = object({ id: idSchema, categories: categoriesSchema, attributes: attributesInputSchema }, ['id']);
 export const eventInputSchema = object(
   {
     id: { ...idSchema, description: 'idempotency key: an event with a stored id is a duplicate; default: a hash of (userId, itemId, type, timestampMs, value)' },
     userId: idSchema,
     itemId: idSchema,
-    type: { type: 'string', minLength: 1, maxLength: 64, description: 'view, click, cart, purchase, rating, ...' },
+    type: { ...text({ minLength: 1, maxLength: 64 }), description: 'view, click, cart, purchase, rating, ...' },
     value: { type: ['number', 'null'], description: 'a rating or weight; null or absent when the type carries none' },
     timestampMs: { ...timestampSchema, description: 'when it happened (ms since the epoch); default: when received. Send it (or an id) so a retried batch is recognised' },
   },
@@ -47,8 +59,8 @@ const oneOrMany = (single: ReturnType<typeof object>, plural: string) =>
 export const usersBodySchema = oneOrMany(userInputSchema, 'users');
 export const itemsBodySchema = oneOrMany(itemInputSchema, 'items');
 export const eventsBodySchema = oneOrMany(eventInputSchema, 'events');
-export const userPutBodySchema = object({ attributes: attributesSchema });
-export const itemPutBodySchema = object({ categories: categoriesSchema, attributes: attributesSchema });
+export const userPutBodySchema = object({ attributes: attributesInputSchema });
+export const itemPutBodySchema = object({ categories: categoriesSchema, attributes: attributesInputSchema });
 
 export const userRecordSchema = object({ id: { type: 'string' }, attributes: attributesSchema, createdAtMs: { type: 'integer' }, updatedAtMs: { type: 'integer' } }, [
   'id',
@@ -76,7 +88,7 @@ export const eventRecordSchema = object(
 export const idParamsSchema = object({ id: idSchema }, ['id']);
 export const pageQuerySchema = object({
   limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100 },
-  after: { type: 'string', minLength: 1, description: 'the `next` cursor of the previous page' },
+  after: { ...text({ minLength: 1, maxLength: 1024 }), description: 'the `next` cursor of the previous page' },
 });
 export const itemPageQuerySchema = object({ ...pageQuerySchema.properties, category: idSchema });
 export const eventPageQuerySchema = object({ ...pageQuerySchema.properties, userId: idSchema, itemId: idSchema });
@@ -93,7 +105,7 @@ const rankingQueryProperties = {
   n: { type: 'integer', minimum: 1, maximum: MAX_RECOMMENDATIONS, default: 10 },
   offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0, description: 'skip this many of the ranking (stable paging for one model version)' },
   category: { ...idSchema, description: 'only items of this category' },
-  exclude: { type: 'string', maxLength: 10_000, description: 'comma-separated item ids never to return' },
+  exclude: { ...text({ maxLength: 10_000 }), description: 'comma-separated item ids never to return' },
   attributes: { type: 'boolean', default: true, description: "include each item's attributes" },
 } as const;
 

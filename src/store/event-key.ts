@@ -14,12 +14,23 @@ export function eventKey(event: EventInput): string {
   );
 }
 
+/**
+ * NUL characters and unpaired surrogates: PostgreSQL refuses the first in TEXT and both in JSONB, and
+ * SQLite would store what PostgreSQL refuses, so both stores refuse them alike.
+ */
+const ILL_FORMED_TEXT = /[\u0000\ud800-\udfff]/u;
+
+function checkText(where: string, field: string, value: unknown): void {
+  if (typeof value !== 'string' || value === '') throw new StoreInputError(`${where}: ${field} must be a non-empty string`);
+  if (ILL_FORMED_TEXT.test(value)) throw new StoreInputError(`${where}: ${field} contains a NUL character or an unpaired UTF-16 surrogate`);
+}
+
 /** Checks what every store requires of an event (the HTTP schema checks shapes before this). */
 export function checkEvent(event: EventInput, position: number): void {
   const where = `event ${position}`;
-  if (typeof event.userId !== 'string' || event.userId === '') throw new StoreInputError(`${where}: userId must be a non-empty string`);
-  if (typeof event.itemId !== 'string' || event.itemId === '') throw new StoreInputError(`${where}: itemId must be a non-empty string`);
-  if (typeof event.type !== 'string' || event.type === '') throw new StoreInputError(`${where}: type must be a non-empty string`);
+  checkText(where, 'userId', event.userId);
+  checkText(where, 'itemId', event.itemId);
+  checkText(where, 'type', event.type);
   if (!Number.isSafeInteger(event.timestampMs)) throw new StoreInputError(`${where}: timestampMs must be an integer number of milliseconds`);
   if (event.value !== undefined && event.value !== null && !Number.isFinite(event.value)) {
     throw new StoreInputError(`${where}: value must be a finite number or null`);
@@ -27,5 +38,5 @@ export function checkEvent(event: EventInput, position: number): void {
 }
 
 export function checkId(kind: 'user' | 'item', id: unknown, position: number): void {
-  if (typeof id !== 'string' || id === '') throw new StoreInputError(`${kind} ${position}: id must be a non-empty string`);
+  checkText(`${kind} ${position}`, 'id', id);
 }

@@ -67,6 +67,11 @@ export function eventStoreContract(label: string, open: () => Promise<EventStore
     await store.insertEvents([event('u1', 'a', 1)]);
     await assert.rejects(store.insertEvents([event('u1', 'b', 2), { ...event('u1', 'c', 3), timestampMs: Number.NaN }]), /event 1: timestampMs/);
     await assert.rejects(store.insertEvents([event('u1', 'b', 2), { ...event('', 'c', 3) }]), /event 1: userId/);
+    // NUL and unpaired surrogates: PostgreSQL cannot store them, so neither store takes them (issue 16, items 3 and 4).
+    await assert.rejects(store.insertEvents([event('u1', 'b', 2), event('u\u0000', 'c', 3)]), /event 1: userId contains a NUL/);
+    await assert.rejects(store.insertEvents([event('u1', 'b', 2), event('u1', '\ud800', 3)]), /event 1: itemId contains .*surrogate/);
+    await assert.rejects(store.upsertUsers([{ id: 'x\udfff' }]), /user 0: id contains/);
+    await assert.rejects(store.upsertItems([{ id: '\u0000' }]), /item 0: id contains/);
     assert.deepEqual(await store.counts(), { users: 1, items: 1, events: 1 });
   });
 
