@@ -7,7 +7,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
-import { StoreInputError } from '../store/event-store.js';
+import { StoreInputError, StoreUnavailableError } from '../store/event-store.js';
 import { FREE_FORM_JSON_KEYWORD, WELL_FORMED_TEXT_PATTERN, textProblem } from './json-limits.js';
 
 export interface ErrorBody {
@@ -150,6 +150,11 @@ export function errorHandler(bodyLimitBytes: number) {
     if (error instanceof ApiError) apiError = error;
     else if (error.validation) apiError = validationError(error.validation as ErrorObject[], error.validationContext ?? 'body');
     else if (error instanceof StoreInputError) apiError = new ApiError(400, 'invalid_input', error.message);
+    else if (error instanceof StoreUnavailableError) {
+      // The details (host, driver message) go to the log, not to the client.
+      request.log.warn({ err: error }, 'event store unavailable');
+      apiError = storeUnavailable(request.id);
+    }
     else {
       const known = frameworkError(error, bodyLimitBytes);
       const status = error.statusCode ?? 500;
@@ -162,6 +167,11 @@ export function errorHandler(bodyLimitBytes: number) {
     }
     return reply.code(apiError.statusCode).type('application/json').send(apiError.toBody());
   };
+}
+
+/** 503 for a store that does not answer: retry later; the server log has the cause. */
+export function storeUnavailable(requestId: string): ApiError {
+  return new ApiError(503, 'store_unavailable', `the event store does not answer; retry shortly (the server log has the cause under request id ${requestId})`);
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -133,3 +133,14 @@ export class StoreInputError extends Error {
     this.name = 'StoreInputError';
   }
 }
+
+/**
+ * Thrown when the store's database cannot be reached (it restarted, the
+ * network is cut); the HTTP layer answers 503, and the request may be retried.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

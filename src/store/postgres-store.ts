@@ -10,6 +10,7 @@ import { checkEvent, checkId, eventKey } from './event-key.js';
 import { checkLimit, eventCursor, pageOf, toEvent, type EventRow } from './rows.js';
 import {
   StoreInputError,
+  StoreUnavailableError,
   type EventInput,
   type EventQuery,
   type EventRecord,
@@ -87,6 +88,34 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   readonly maxConnections?: number;
   readonly now?: () => number;
+  /** How long to wait for a new connection before a query fails as unavailable. Default 5 s. */
+  readonly connectTimeoutMs?: number;
+  /** application_name of the connections (shown in pg_stat_activity). Default 'recoder'. */
+  readonly applicationName?: string;
+  /**
+   * Called when the database drops an idle pooled connection (a restart,
+   * pg_terminate_backend, an idle timeout, a proxy cut). The pool discards
+   * that connection and opens a new one on the next query. Default: one line
+   * on stderr.
+   */
+  readonly onConnectionError?: (error: Error) => void;
+}
+
+/** SQLSTATE classes and codes, and socket errors, that mean the database is away rather than that the query is wrong. */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-4]$)/;
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+
+function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code))) return true;
+  // node-postgres' own messages for a connection that ended or timed out.
+  return /Connection terminated|connection timeout|Client has encountered a connection error|Connection is closed/i.test(error.message);
+}
+
+/** A database error as StoreUnavailableError when the database is away; other errors unchanged. */
+function classify(error: unknown): unknown {
+  return isUnavailable(error) ? new StoreUnavailableError(`PostgreSQL is unavailable: ${(error as Error).message}`, { cause: error }) : error;
 }
 
 export class PostgresEventStore implements EventStore {
@@ -108,7 +137,14 @@ export class PostgresEventStore implements EventStore {
       max: options.maxConnections ?? 8,
       types: numericTypes,
       options: `-c search_path=${schema}`,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      application_name: options.applicationName ?? 'recoder',
     });
+    // Without a listener, an idle connection that the database drops is an unhandled 'error' event,
+    // which ends the process. The pool has already discarded that connection; the next query opens another.
+    const onConnectionError =
+      options.onConnectionError ?? ((error: Error) => process.stderr.write(`recoder: PostgreSQL dropped an idle connection (${error.message}); reconnecting on the next query\n`));
+    pool.on('error', (error) => onConnectionError(error));
     try {
       const client = await pool.connect();
       try {
@@ -131,20 +167,41 @@ export class PostgresEventStore implements EventStore {
     return new PostgresEventStore(pool, options.now ?? Date.now);
   }
 
+  /** pool.query, with a lost database reported as StoreUnavailableError. */
+  private async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
   private async transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    try {
+      return await this.transactionOnce(body);
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  private async transactionOnce<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let failure: unknown;
     try {
       await client.query('BEGIN');
       const result = await body(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
+      failure = error;
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      // A connection that failed is destroyed, not given back to the pool for reuse.
+      client.release(isUnavailable(failure) ? (failure as Error) : undefined);
     }
   }
+
 
   async upsertUsers(users: readonly UserInput[]): Promise<{ inserted: number; updated: number }> {
     users.forEach((u, i) => checkId('user', u.id, i));
@@ -152,7 +209,7 @@ export class PostgresEventStore implements EventStore {
     const now = this.now();
     // Later entries for the same id win, as in a loop of single upserts.
     const last = new Map(users.map((u) => [u.id, u]));
-    const result = await this.pool.query<{ inserted: boolean }>(
+    const result = await this.query<{ inserted: boolean }>(
       `INSERT INTO users (id, attributes, created_at_ms, updated_at_ms)
        SELECT id, attributes::jsonb, $3, $3 FROM unnest($1::text[], $2::text[]) AS t(id, attributes)
        ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes, updated_at_ms = excluded.updated_at_ms
@@ -164,18 +221,18 @@ export class PostgresEventStore implements EventStore {
   }
 
   async getUser(id: string): Promise<UserRecord | null> {
-    const { rows } = await this.pool.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
+    const { rows } = await this.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
     return rows[0] ? toUser(rows[0]) : null;
   }
 
   async listUsers(options: ListOptions): Promise<Page<UserRecord>> {
     checkLimit(options.limit);
-    const { rows } = await this.pool.query<UserRow>('SELECT * FROM users WHERE id > $1 ORDER BY id LIMIT $2', [options.after ?? '', options.limit + 1]);
+    const { rows } = await this.query<UserRow>('SELECT * FROM users WHERE id > $1 ORDER BY id LIMIT $2', [options.after ?? '', options.limit + 1]);
     return pageOf(rows, options.limit, toUser, (r) => r.id);
   }
 
   async deleteUser(id: string): Promise<boolean> {
-    return ((await this.pool.query('DELETE FROM users WHERE id = $1', [id])).rowCount ?? 0) > 0;
+    return ((await this.query('DELETE FROM users WHERE id = $1', [id])).rowCount ?? 0) > 0;
   }
 
   async upsertItems(items: readonly ItemInput[]): Promise<{ inserted: number; updated: number }> {
@@ -211,7 +268,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async getItem(id: string): Promise<ItemRecord | null> {
-    const { rows } = await this.pool.query<ItemRow>('SELECT * FROM items WHERE id = $1', [id]);
+    const { rows } = await this.query<ItemRow>('SELECT * FROM items WHERE id = $1', [id]);
     return rows[0] ? toItem(rows[0]) : null;
   }
 
@@ -220,8 +277,8 @@ export class PostgresEventStore implements EventStore {
     const after = options.after ?? '';
     const { rows } =
       options.category === undefined
-        ? await this.pool.query<ItemRow>('SELECT * FROM items WHERE id > $1 ORDER BY id LIMIT $2', [after, options.limit + 1])
-        : await this.pool.query<ItemRow>(
+        ? await this.query<ItemRow>('SELECT * FROM items WHERE id > $1 ORDER BY id LIMIT $2', [after, options.limit + 1])
+        : await this.query<ItemRow>(
             `SELECT items.* FROM items JOIN item_categories c ON c.item_id = items.id
              WHERE c.category = $1 AND items.id > $2 ORDER BY items.id LIMIT $3`,
             [options.category, after, options.limit + 1],
@@ -230,11 +287,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   async deleteItem(id: string): Promise<boolean> {
-    return ((await this.pool.query('DELETE FROM items WHERE id = $1', [id])).rowCount ?? 0) > 0;
+    return ((await this.query('DELETE FROM items WHERE id = $1', [id])).rowCount ?? 0) > 0;
   }
 
   async itemCategories(ids: readonly string[]): Promise<Map<string, readonly string[]>> {
-    const { rows } = await this.pool.query<{ id: string; categories: string[] }>(
+    const { rows } = await this.query<{ id: string; categories: string[] }>(
       'SELECT id, categories FROM items WHERE id = ANY($1::text[]) ORDER BY id',
       [[...new Set(ids)]],
     );
@@ -288,7 +345,7 @@ export class PostgresEventStore implements EventStore {
       conditions.push(`item_id = $${params.length}`);
     }
     params.push(query.limit + 1);
-    const { rows } = await this.pool.query<EventRow>(
+    const { rows } = await this.query<EventRow>(
       `SELECT * FROM events WHERE ${conditions.join(' AND ')} ORDER BY sequence LIMIT $${params.length}`,
       params,
     );
@@ -307,18 +364,18 @@ export class PostgresEventStore implements EventStore {
       params.push(query.itemId);
       conditions.push(`item_id = $${params.length}`);
     }
-    return (await this.pool.query(`DELETE FROM events WHERE ${conditions.join(' AND ')}`, params)).rowCount ?? 0;
+    return (await this.query(`DELETE FROM events WHERE ${conditions.join(' AND ')}`, params)).rowCount ?? 0;
   }
 
   async userEvents(userId: string): Promise<readonly EventRecord[]> {
-    const { rows } = await this.pool.query<EventRow>('SELECT * FROM events WHERE user_id = $1 ORDER BY timestamp_ms, sequence', [userId]);
+    const { rows } = await this.query<EventRow>('SELECT * FROM events WHERE user_id = $1 ORDER BY timestamp_ms, sequence', [userId]);
     return rows.map(toEvent);
   }
 
   async *exportEvents(batchSize = 50_000): AsyncIterable<readonly EventRecord[]> {
     let after = 0;
     for (;;) {
-      const { rows } = await this.pool.query<EventRow>('SELECT * FROM events WHERE sequence > $1 ORDER BY sequence LIMIT $2', [after, batchSize]);
+      const { rows } = await this.query<EventRow>('SELECT * FROM events WHERE sequence > $1 ORDER BY sequence LIMIT $2', [after, batchSize]);
       if (rows.length === 0) return;
       after = rows[rows.length - 1]!.sequence;
       yield rows.map(toEvent);
@@ -344,7 +401,7 @@ export class PostgresEventStore implements EventStore {
     }
     params.push(query.limit);
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const { rows } = await this.pool.query<{ itemId: string; users: number }>(
+    const { rows } = await this.query<{ itemId: string; users: number }>(
       `SELECT e.item_id AS "itemId", COUNT(DISTINCT e.user_id) AS users FROM events e ${join} ${where}
        GROUP BY e.item_id ORDER BY users DESC, e.item_id LIMIT $${params.length}`,
       params,
@@ -353,7 +410,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async counts(): Promise<StoreCounts> {
-    const { rows } = await this.pool.query<StoreCounts>(
+    const { rows } = await this.query<StoreCounts>(
       'SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM items) AS items, (SELECT COUNT(*) FROM events) AS events',
     );
     return rows[0]!;

@@ -1,7 +1,7 @@
 /** Liveness, readiness, Prometheus metrics and the OpenAPI document: no API key needed, no rate limit. */
 import type { FastifyPluginAsync } from 'fastify';
 import type { RoutePluginOptions } from '../context.js';
-import { ApiError } from '../errors.js';
+import { ApiError, storeUnavailable } from '../errors.js';
 import { errorResponses } from '../schemas.js';
 
 const tags = ['operations'];
@@ -34,7 +34,7 @@ export const healthRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, 
         },
       },
     },
-    async () => {
+    async (request) => {
       const served = slot.current;
       if (served === null && !context.readyWithoutModel) {
         throw new ApiError(503, 'not_ready', `no model version loaded from ${slot.modelDir} yet; train one (POST /v1/admin/models/train or recoder train-store)`);
@@ -43,7 +43,8 @@ export const healthRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, 
         // The cheapest query every store has (a count would scan a large events table).
         await store.listUsers({ limit: 1 });
       } catch (e) {
-        throw new ApiError(503, 'store_unavailable', `the event store does not answer: ${(e as Error).message}`);
+        request.log.warn({ err: e }, 'readiness: the event store does not answer');
+        throw storeUnavailable(request.id);
       }
       return { status: 'ready', modelVersion: served?.version ?? null };
     },
