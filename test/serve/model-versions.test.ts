@@ -54,6 +54,8 @@ test('versions: published whole under a time-ordered name, CURRENT written last,
 });
 
 test('swap under concurrent requests: no request fails, each client sees the old version then the new one', async () => {
+  // Progress is counted in answers, not waited for in milliseconds: a loaded machine answers fewer
+  // requests per second, and that must not fail the test (issue 16, item 16).
   const { app, store, modelDir, close, version: first } = await openTrainedService();
   try {
     let stop = false;
@@ -70,21 +72,23 @@ test('swap under concurrent requests: no request fails, each client sees the old
         await nextTurn();
       }
     };
+    /** Waits (in event-loop turns) until every client has had `count` answers from `version`. */
+    const untilEveryClientSaw = async (version: string, count: number) => {
+      while (!seenByClient.every((seen) => seen.filter((v) => v === version).length >= count)) await nextTurn();
+    };
     const clients = Array.from({ length: 8 }, (_, i) => client(i));
-    await sleep(100);
+    await untilEveryClientSaw(first, 3);
+    // Training and the reload run while the clients keep asking.
     const { version: second } = await publishModel(store, modelDir, { ...EASE_TRAINING, hyperParameters: { lambda: 50 } });
     const reload = await call(app, { method: 'POST', url: '/v1/admin/models/reload', headers: asAdmin });
     assert.deepEqual(reload.body, { changed: true, version: second, previousVersion: first });
-    await sleep(100);
+    await untilEveryClientSaw(second, 3);
     stop = true;
     await Promise.all(clients);
     assert.deepEqual(failures, []);
-    const all = seenByClient.flat();
-    assert.ok(all.length > 50, `${all.length} requests answered`);
-    assert.ok(all.includes(first) && all.includes(second), 'both versions answered');
     for (const seen of seenByClient) {
       const switchAt = seen.indexOf(second);
-      assert.ok(switchAt >= 0, 'every client reached the new version');
+      assert.ok(seen.slice(0, switchAt).length >= 3 && seen.slice(0, switchAt).every((v) => v === first), 'the old version before the swap');
       assert.ok(seen.slice(switchAt).every((v) => v === second), 'never back to the old version after the swap');
     }
   } finally {
