@@ -85,6 +85,11 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       app.log.info({ version: served?.version, reason }, 'serving model version');
     },
     onError: (error) => app.log.error({ err: error }, 'could not load a new model version; the current one keeps serving'),
+    onFallback: (problem, served) =>
+      app.log.error(
+        { failedVersion: problem.version, reason: problem.reason, servedVersion: served.version },
+        `THE MODEL VERSION THE MODEL DIRECTORY POINTS AT COULD NOT BE LOADED (${problem.version ?? 'CURRENT'}: ${problem.reason}); serving the newest intact version ${served.version} instead`,
+      ),
   });
   const training =
     options.training === undefined
@@ -173,7 +178,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   });
 
   try {
-    await slot.reload();
+    await slot.start();
   } catch (e) {
     // A broken version on disk must not keep the service down: it answers from the popular fallback and reports not ready.
     app.log.error({ err: e }, 'could not load the model version at start');

@@ -40,7 +40,7 @@ export class ServiceMetrics {
 
   private readonly modelSwaps = new Counter({
     name: 'recoder_model_swaps_total',
-    help: 'Changes of the served model version, by reason (reload or rollback)',
+    help: 'Changes of the served model version, by reason (reload, rollback, or fallback at start to an older intact version)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -64,7 +64,7 @@ export class ServiceMetrics {
     this.recommendations.inc({ source, endpoint });
   }
 
-  modelServed(served: { version: string; model: string; loadedAtMs: number } | null, reason: 'reload' | 'rollback'): void {
+  modelServed(served: { version: string; model: string; loadedAtMs: number } | null, reason: 'reload' | 'rollback' | 'fallback'): void {
     this.modelInfo.reset();
     if (served === null) return;
     this.modelInfo.set({ version: served.version, model: served.model }, 1);

@@ -64,9 +64,19 @@ export interface ReloadResult {
 
 export interface ModelSlotEvents {
   /** Called after every change of the current version. */
-  readonly onSwap?: (current: ServedModel | null, reason: 'reload' | 'rollback') => void;
-  /** Called when a background reload fails; the current version keeps serving. */
+  readonly onSwap?: (current: ServedModel | null, reason: 'reload' | 'rollback' | 'fallback') => void;
+  /** Called when a background reload fails; the current version keeps serving. Called once per distinct failure, not every poll. */
   readonly onError?: (error: Error) => void;
+  /** Called when the start serves an older intact version because the one the directory points at could not be loaded. */
+  readonly onFallback?: (problem: LoadProblem, served: ServedModel) => void;
+}
+
+/** Why the model directory's choice (CURRENT, else the newest) is not what is served. */
+export interface LoadProblem {
+  /** The version that failed, or null when CURRENT itself could not be read. */
+  readonly version: string | null;
+  /** What went wrong, with the model directory's path replaced by '<model-dir>' (it goes into public health replies). */
+  readonly reason: string;
 }
 
 export class ModelSlot {
@@ -77,6 +87,9 @@ export class ModelSlot {
   private watchTimer: NodeJS.Timeout | undefined;
   /** A version that failed to load is not retried by the watcher until another one is published. */
   private failedVersion: string | undefined;
+  private problem: LoadProblem | null = null;
+  /** The message of the watcher's last failure, so that a lasting one is reported once, not every interval. */
+  private lastPollError: string | undefined;
 
   constructor(readonly modelDir: string, private readonly events: ModelSlotEvents = {}) {}
 
@@ -86,6 +99,49 @@ export class ModelSlot {
 
   get previous(): ServedModel | null {
     return this.previousModel;
+  }
+
+  /** Why the version the directory points at is not served; null when it is (or there is none yet). */
+  get loadProblem(): LoadProblem | null {
+    return this.problem;
+  }
+
+  private describe(error: unknown): string {
+    return String((error as Error)?.message ?? error).split(this.modelDir).join('<model-dir>');
+  }
+
+  /**
+   * The load at start-up: reload(), and when the version the directory points
+   * at cannot be loaded (corrupt files, a garbage CURRENT), the newest intact
+   * older version instead, so that one bad publish does not leave the server
+   * without a model. `loadProblem` then says what failed. Throws only when no
+   * version at all can be served.
+   */
+  async start(): Promise<ReloadResult> {
+    try {
+      return await this.reload();
+    } catch (error) {
+      this.problem = { version: this.failedVersion ?? null, reason: this.describe(error) };
+      const fallback = await this.serialized(() => this.loadNewestIntact(this.failedVersion));
+      if (fallback === null) throw error;
+      this.events.onFallback?.(this.problem, fallback);
+      return { changed: true, version: fallback.version, previousVersion: null };
+    }
+  }
+
+  private async loadNewestIntact(except: string | undefined): Promise<ServedModel | null> {
+    for (const version of (await listVersions(this.modelDir)).reverse()) {
+      if (version === except) continue;
+      try {
+        const served = await loadServedModel({ version, dir: join(this.modelDir, version), single: false });
+        this.currentModel = served;
+        this.events.onSwap?.(served, 'fallback');
+        return served;
+      } catch (e) {
+        this.events.onError?.(e as Error);
+      }
+    }
+    return null;
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {
@@ -116,6 +172,7 @@ export class ModelSlot {
         }
       }
       this.failedVersion = undefined;
+      this.problem = null;
       this.previousModel = current;
       this.currentModel = next;
       this.events.onSwap?.(next, 'reload');
@@ -164,7 +221,12 @@ export class ModelSlot {
       const location = await resolveServingVersion(this.modelDir);
       if (location === null || location.version === this.failedVersion) return;
       await this.reload();
+      this.lastPollError = undefined;
     } catch (e) {
+      // A lasting problem (a garbage CURRENT) is reported when it appears, not at every interval.
+      const message = (e as Error).message;
+      if (message === this.lastPollError) return;
+      this.lastPollError = message;
       this.events.onError?.(e as Error);
     }
   }

@@ -29,15 +29,27 @@ export const healthRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, 
         summary: 'Ready to recommend: a model version is loaded (or the server runs with --ready-without-model) and the store answers',
         querystring: noQuery,
         response: {
-          200: { type: 'object', properties: { status: { type: 'string' }, modelVersion: { type: ['string', 'null'] } }, additionalProperties: false },
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string' },
+              modelVersion: { type: ['string', 'null'] },
+              warning: { type: 'string', description: 'the version the model directory points at could not be loaded, and why; an older one is served' },
+            },
+            additionalProperties: false,
+          },
           ...errorResponses(503),
         },
       },
     },
     async (request) => {
       const served = slot.current;
+      const problem = slot.loadProblem;
+      const failed = problem === null ? '' : `model version ${problem.version ?? 'named by CURRENT'} could not be loaded (${problem.reason})`;
       if (served === null && !context.readyWithoutModel) {
-        throw new ApiError(503, 'not_ready', `no model version loaded from ${slot.modelDir} yet; train one (POST /v1/admin/models/train or recoder train-store)`);
+        // The model directory's path stays out of this public reply.
+        if (problem !== null) throw new ApiError(503, 'model_not_loaded', `${failed}, and no older intact version is on disk; publish a new one (POST /v1/admin/models/train or recoder train-store)`);
+        throw new ApiError(503, 'not_ready', 'no model version loaded yet; train one (POST /v1/admin/models/train or recoder train-store)');
       }
       try {
         // The cheapest query every store has (a count would scan a large events table).
@@ -46,7 +58,8 @@ export const healthRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, 
         request.log.warn({ err: e }, 'readiness: the event store does not answer');
         throw storeUnavailable(request.id);
       }
-      return { status: 'ready', modelVersion: served?.version ?? null };
+      const warning = problem === null ? {} : { warning: `${failed}; serving ${served?.version ?? 'no model (--ready-without-model)'} instead` };
+      return { status: 'ready', modelVersion: served?.version ?? null, ...warning };
     },
   );
 
