@@ -26,14 +26,30 @@ const program = new Command('recoder')
   .addCommand(splitCommand())
   .addCommand(modelsCommand())
   .addCommand(datasetsCommand());
-for (const command of program.commands) command.exitOverride();
+// Commander prints its own usage errors (unknown option, missing argument, a bad option value) before
+// throwing; an InvalidArgumentError or CommanderError thrown from inside an action is not printed by it.
+// Note which were printed, so every failure ends with exactly one message.
+let commanderPrinted = false;
+const output = {
+  outputError: (text: string, write: (text: string) => void) => {
+    commanderPrinted = true;
+    write(text);
+  },
+};
+program.configureOutput(output);
+for (const command of program.commands) command.exitOverride().configureOutput(output);
+
+/** Commander's codes for --help, --version and a bare command showing its help: nothing more to say. */
+const SHOWN_HELP = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync']);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) {
-    // Commander has already printed its message (usage errors, --help, --version).
+  if (error instanceof CommanderError && (commanderPrinted || SHOWN_HELP.has(error.code))) {
     process.exitCode = error.exitCode;
+  } else if (error instanceof CommanderError) {
+    process.stderr.write(`recoder: error: ${error.message.replace(/^error: /, '')}\n`);
+    process.exitCode = error.exitCode === 0 ? 1 : error.exitCode;
   } else {
     // Bad input is the user's to fix: a clear message and exit code 1, no stack trace unless asked.
     const message = error instanceof DataFormatError || error instanceof Error ? error.message : String(error);
