@@ -60,7 +60,8 @@ const parseRatios = (text: string): [number, number, number] => {
   return [parts[0]! / total, parts[1]! / total, parts[2]! / total];
 };
 
-export function addDataOptions(command: Command): Command {
+/** The options that say where a dataset is and how to read it (every command that reads one, `import` included). */
+export function addReadOptions(command: Command): Command {
   return command
     .option('-d, --dataset <name|path>', 'a known dataset (ml-100k, ml-1m, ml-latest-small, ...) or a path')
     .addOption(new Option('--format <format>', 'how to read a path').choices(DATASET_FORMATS))
@@ -68,7 +69,11 @@ export function addDataOptions(command: Command): Command {
     .option('--skip-invalid', 'skip malformed lines and report them instead of stopping at the first')
     .option('--delimiter <char>', "field delimiter for --format delimited (default ','; 'tab' for a tab)")
     .option('--no-header', 'for --format delimited: the file has no header line (columns are then 0-based indices)')
-    .option('--columns <mapping>', 'for --format delimited/jsonl: user=COL,item=COL[,rating=COL][,timestamp=COL][,eventType=COL][,weight=COL]')
+    .option('--columns <mapping>', 'for --format delimited/jsonl: user=COL,item=COL[,rating=COL][,timestamp=COL][,eventType=COL][,weight=COL]');
+}
+
+export function addDataOptions(command: Command): Command {
+  return addReadOptions(command)
     .addOption(new Option('--duplicates <policy>', 'how repeated (user, item) pairs combine').choices(['last', 'sum', 'max']).default('last'))
     .option('--min-rating <r>', 'positives are ratings >= r (e.g. 4 for "> 3.5"); default: every interaction', parseNumber('--min-rating'))
     .option('--min-user-interactions <n>', 'iterative k-core: minimum interactions per user', parseInteger('--min-user-interactions'))
@@ -103,7 +108,8 @@ function parseColumns(text: string | undefined, format: DatasetFormat): Record<s
   return columns;
 }
 
-function readOptionsFor(options: DataOptions): DatasetReadOptions {
+/** How to read the dataset the options name (the delimited/jsonl layout, --skip-invalid). */
+export function readOptionsFor(options: Pick<DataOptions, 'format' | 'skipInvalid' | 'delimiter' | 'header' | 'columns'>): DatasetReadOptions {
   const read: DatasetReadOptions = { skipInvalid: options.skipInvalid ?? false };
   if (options.format === 'delimited') {
     const delimiter = options.delimiter === 'tab' ? '\t' : (options.delimiter ?? ',');

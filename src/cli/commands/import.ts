@@ -1,43 +1,40 @@
+import { createHash } from 'node:crypto';
 import { Command } from 'commander';
 import type { Dataset } from '../../data/interactions.js';
 import { readDataset } from '../../data/readers/index.js';
 import { resolveDataset } from '../../experiment/prepare.js';
 import { describeStoreLocation, openEventStore } from '../../serve/open-store.js';
 import type { EventInput, ItemInput } from '../../store/event-store.js';
-import { parseInteger } from '../data-options.js';
+import { addReadOptions, parseInteger, readOptionsFor, type DataOptions } from '../data-options.js';
 import { createOutput, type Output } from '../output.js';
 
-interface ImportOptions {
-  dataset: string;
-  format?: 'ml-100k' | 'ml-1m' | 'ml-latest' | 'user-item-lists' | 'user-item-pairs';
-  dataDir?: string;
+interface ImportOptions extends Pick<DataOptions, 'dataset' | 'format' | 'dataDir' | 'skipInvalid' | 'delimiter' | 'header' | 'columns'> {
   store: string;
-  skipInvalid?: boolean;
   batchSize: number;
   json?: boolean;
   quiet?: boolean;
 }
 
 export function importCommand(): Command {
-  return new Command('import')
-    .description('load a dataset (items with their attributes and categories, and every interaction as an event) into the event store that `recoder serve` uses')
-    .requiredOption('-d, --dataset <name|path>', 'a known dataset or a MovieLens-style folder, e.g. data/ml-latest-small')
-    .option('--format <format>', 'how to read a path (ml-100k, ml-1m, ml-latest, user-item-lists, user-item-pairs)')
-    .option('--data-dir <dir>', 'folder of the known datasets')
+  const command = new Command('import').description(
+    'load a dataset (items with their attributes and categories, and every interaction as an event) into the event store that `recoder serve` uses; re-running it adds nothing new',
+  );
+  // The same options as train and evaluate: a known dataset, a MovieLens folder, or your own CSV/JSONL with --format and --columns.
+  return addReadOptions(command)
     .option('--store <path|url>', 'SQLite file or postgres:// URL', 'recoder-data/events.sqlite')
-    .option('--skip-invalid', 'skip malformed lines and report them instead of stopping at the first')
     .option('--batch-size <n>', 'events per transaction', parseInteger('--batch-size'), 5000)
     .option('--json', 'print a summary as JSON')
     .option('-q, --quiet', 'no progress or log lines on stderr')
     .action(async (options: ImportOptions) => {
       const out = createOutput(options);
       if (options.batchSize < 1) throw new Error(`--batch-size must be at least 1, got ${options.batchSize}`);
+      if (!options.dataset) throw new Error('--dataset is required: a known dataset, a MovieLens folder, or a file with --format and --columns');
       const where = resolveDataset({
         dataset: options.dataset,
         ...(options.format ? { format: options.format } : {}),
         ...(options.dataDir ? { dataDirectory: options.dataDir } : {}),
       });
-      const { dataset, report } = await readDataset(where.format, where.location, { name: where.name, skipInvalid: options.skipInvalid ?? false });
+      const { dataset, report } = await readDataset(where.format, where.location, { ...readOptionsFor({ ...options, format: where.format }), name: where.name });
       out.log(`read ${dataset.name}: ${report.interactions} interactions, ${dataset.users.size} users, ${dataset.items.size} items` +
         (report.skipped > 0 ? `; skipped ${report.skipped} invalid lines (${JSON.stringify(report.skipReasons)})` : ''));
       const store = await openEventStore(options.store);
@@ -79,7 +76,8 @@ async function importItems(dataset: Dataset, store: Awaited<ReturnType<typeof op
 /** Every interaction as an event: 'rating' with its value for explicit data, else the file's event type or 'interaction'. */
 async function importEvents(dataset: Dataset, store: Awaited<ReturnType<typeof openEventStore>>, batchSize: number, out: Output) {
   const log = dataset.interactions;
-  // Events need a time; interactions without one are stamped with the import's start.
+  // Events need a time; interactions without one are stamped with the import's start, and get an id from
+  // what they are and where they are in the file, so that a re-run (whose clock differs) stores nothing twice.
   const importedAtMs = Date.now();
   let inserted = 0;
   let duplicates = 0;
@@ -90,13 +88,14 @@ async function importEvents(dataset: Dataset, store: Awaited<ReturnType<typeof o
       const value = log.values[k]!;
       const seconds = log.timestamps[k]!;
       const code = log.eventTypeCodes[k]!;
-      batch.push({
+      const event = {
         userId: dataset.users.idOf(log.users[k]!),
         itemId: dataset.items.idOf(log.items[k]!),
         type: code >= 0 ? log.eventTypes[code]! : dataset.hasRatings ? 'rating' : 'interaction',
         value: Number.isNaN(value) ? null : value,
-        timestampMs: Number.isNaN(seconds) || !dataset.hasTimestamps ? importedAtMs : Math.round(seconds * 1000),
-      });
+      };
+      const timed = dataset.hasTimestamps && !Number.isNaN(seconds);
+      batch.push(timed ? { ...event, timestampMs: Math.round(seconds * 1000) } : { ...event, id: untimedEventId(event, k), timestampMs: importedAtMs });
     }
     const result = await store.insertEvents(batch);
     inserted += result.inserted;
@@ -105,4 +104,14 @@ async function importEvents(dataset: Dataset, store: Awaited<ReturnType<typeof o
   }
   out.progress.stop();
   return { inserted, duplicates, total: log.length };
+}
+
+/**
+ * The idempotency key of an interaction without a time: its content and its
+ * position in the dataset (two equal lines are two events), not the clock of
+ * the import that stamped it.
+ */
+function untimedEventId(event: { userId: string; itemId: string; type: string; value: number | null }, position: number): string {
+  const digest = createHash('sha256').update(JSON.stringify([event.userId, event.itemId, event.type, event.value, position])).digest('base64url');
+  return `import:${digest.slice(0, 32)}`;
 }
