@@ -9,7 +9,7 @@
  * app with `app.inject`; `recoder serve` calls `listen`.
  */
 import { createHash } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { libraryVersion } from '../models/model-file.js';
@@ -62,6 +62,8 @@ export interface ServiceOptions {
   readonly trustProxy?: boolean;
 }
 
+/** Longest percent-encoded path parameter the router takes: an id of 256 characters of up to 4 UTF-8 bytes, each written %XX. */
+const MAX_PATH_PARAMETER_CHARACTERS = 256 * 12;
 export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 100, timeWindowMs: 1000 };
 export const DEFAULT_WATCH_INTERVAL_MS = 5000;
@@ -72,7 +74,18 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const watchIntervalMs = options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
   const keyRing = new ApiKeyRing(options.apiKeys);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: bodyLimitBytes, trustProxy: options.trustProxy ?? false });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: bodyLimitBytes,
+    trustProxy: options.trustProxy ?? false,
+    // The router's default (100 characters) refused ids the schemas allow (256 characters, up to 12 when percent-encoded).
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_CHARACTERS },
+    // Malformed percent-encoding and over-long path parameters: the JSON error shape, like every other 400.
+    frameworkErrors: (error, request, reply) => {
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : 'the URL path is not valid percent-encoded UTF-8';
+      void (reply as FastifyReply).code(400).type('application/json').send(new ApiError(400, 'invalid_url', `${message}: ${request.method} ${request.url.slice(0, 200)}`).toBody());
+    },
+  });
   installValidators(app);
   installJsonBodyParser(app);
   app.setErrorHandler(errorHandler(bodyLimitBytes));
