@@ -11,6 +11,7 @@ import { splitCommand } from './commands/split.js';
 import { trainCommand } from './commands/train.js';
 import { trainStoreCommand } from './commands/train-store.js';
 import { tuneCommand } from './commands/tune.js';
+import { stopAllProgress } from './progress.js';
 
 const program = new Command('recoder')
   .description('autoencoder recommenders for Node.js: train, evaluate and recommend')
@@ -50,6 +51,11 @@ try {
   } else if (error instanceof CommanderError) {
     process.stderr.write(`recoder: error: ${error.message.replace(/^error: /, '')}\n`);
     process.exitCode = error.exitCode === 0 ? 1 : error.exitCode;
+  } else if (error instanceof Error && error.name === 'AbortError') {
+    // Ctrl-C or SIGTERM: the command said what it leaves behind; 130 is the shell's code for SIGINT.
+    stopAllProgress();
+    process.stderr.write('recoder: cancelled\n');
+    process.exitCode = 130;
   } else {
     // Bad input is the user's to fix: a clear message and exit code 1, no stack trace unless asked.
     const message = error instanceof DataFormatError || error instanceof Error ? error.message : String(error);
@@ -57,4 +63,7 @@ try {
     if (process.env.RECODER_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
   }
+} finally {
+  // A live progress bar's redraw timer would keep the process running after a failure.
+  stopAllProgress();
 }

@@ -6,6 +6,14 @@ export interface ProgressReporter {
   stop(): void;
 }
 
+/** Live bars not yet stopped: their redraw timer keeps the process alive, so a failing command must stop them (stopAllProgress). */
+const liveBars = new Set<{ stop(): void }>();
+
+/** Stops every live bar: main.ts calls it when a command ends, however it ended (an error, a Ctrl-C). */
+export function stopAllProgress(): void {
+  for (const bar of [...liveBars]) bar.stop();
+}
+
 const formatValues = (values?: Readonly<Record<string, number>>) =>
   values ? Object.entries(values).map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(4)}`).join(' ') : '';
 
@@ -23,11 +31,12 @@ export function createProgressReporter(options: { quiet?: boolean; stream?: Node
       cliProgress.Presets.shades_classic,
     );
     let currentPhase = '';
-    return {
+    const reporter: ProgressReporter = {
       update(phase, done, total, values) {
         if (phase !== currentPhase) {
           if (currentPhase) bar.stop();
           bar.start(total, done, { phase, extra: formatValues(values) });
+          liveBars.add(reporter);
           currentPhase = phase;
         } else {
           bar.setTotal(total);
@@ -37,8 +46,10 @@ export function createProgressReporter(options: { quiet?: boolean; stream?: Node
       stop() {
         if (currentPhase) bar.stop();
         currentPhase = '';
+        liveBars.delete(reporter);
       },
     };
+    return reporter;
   }
   let currentPhase = '';
   let lastDecile = -1;
