@@ -2,6 +2,8 @@
  * Command-line options shared by every command that reads a dataset and
  * splits it, and their translation into a DataSpec and a SplitProtocol.
  */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DuplicatePolicy } from '../data/csr.js';
 import { DATASET_FORMATS, type DatasetFormat, type DatasetReadOptions } from '../data/readers/index.js';
@@ -122,8 +124,42 @@ export function readOptionsFor(options: Pick<DataOptions, 'format' | 'skipInvali
   return read;
 }
 
+/** The file each MovieLens folder format cannot do without. */
+const FOLDER_FORMAT_FILES: Partial<Record<DatasetFormat, readonly string[]>> = {
+  'ml-100k': ['u.data'],
+  'ml-1m': ['ratings.dat', join('implicit_full_resn', 'all_pairs_original_ids.tsv')],
+  'ml-latest': ['ratings.csv'],
+};
+
+/**
+ * Checks what --dataset and --format name before any reader runs, so a
+ * mistake gets a message about the user's own path and flags: a path that
+ * does not exist (not "unknown dataset"), or a --format that does not fit
+ * what is there (not an ENOENT on a file the user never named).
+ */
+export function checkDatasetLocation(dataset: string, format: DatasetFormat | undefined): void {
+  if (!existsSync(dataset)) {
+    const looksLikePath = /[\\/]/.test(dataset) || /\.[A-Za-z0-9]{1,5}$/.test(dataset) || dataset.startsWith('.');
+    if (looksLikePath) throw new Error(`--dataset ${dataset}: no such file or folder`);
+    return; // A known dataset's name: resolved (and reported when unknown) by the data directory.
+  }
+  if (format === undefined) return;
+  const expected = FOLDER_FORMAT_FILES[format];
+  const isFolder = statSync(dataset).isDirectory();
+  if (expected !== undefined) {
+    if (!isFolder) throw new Error(`--format ${format} reads a MovieLens folder, but ${dataset} is a file; give its folder, or another --format (${DATASET_FORMATS.join(', ')})`);
+    if (!expected.some((file) => existsSync(join(dataset, file)))) {
+      const present = readdirSync(dataset).slice(0, 8).join(', ');
+      throw new Error(`--format ${format} expects ${expected.join(' or ')} in ${dataset}, which holds ${present || 'nothing'}; drop --format to detect a MovieLens folder, or give the right one`);
+    }
+  } else if (isFolder) {
+    throw new Error(`--format ${format} reads one file, but ${dataset} is a folder; name the file inside it`);
+  }
+}
+
 export function dataSpecFrom(options: DataOptions, implicit: boolean): DataSpec {
   if (!options.dataset) throw new InvalidArgumentError('--dataset is required');
+  checkDatasetLocation(options.dataset, options.format);
   return {
     dataset: options.dataset,
     ...(options.format ? { format: options.format } : {}),

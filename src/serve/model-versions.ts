@@ -101,6 +101,15 @@ export async function resolveServingVersion(modelDir: string): Promise<VersionLo
   return newest === undefined ? null : { version: newest, dir: join(modelDir, newest), single: false };
 }
 
+/**
+ * The directory of the saved model that `modelDir` serves: itself when it is
+ * one saved model, else the version CURRENT names (or the newest). For
+ * commands that take either kind of directory (recommend).
+ */
+export async function servedModelDirectory(modelDir: string): Promise<string> {
+  return (await resolveServingVersion(modelDir))?.dir ?? modelDir;
+}
+
 export async function writeCurrentPointer(modelDir: string, version: string): Promise<void> {
   if (!existsSync(join(modelDir, version, MANIFEST_FILE))) throw new Error(`cannot point ${join(modelDir, CURRENT_FILE)} at '${version}': no complete version there`);
   await writeFileAtomic(join(modelDir, CURRENT_FILE), `${version}\n`);

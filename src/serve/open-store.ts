@@ -1,4 +1,5 @@
 /** Opens the event store a command line names: a postgres:// URL, or a SQLite file path. */
+import { existsSync } from 'node:fs';
 import type { EventStore } from '../store/event-store.js';
 import { SqliteEventStore } from '../store/sqlite-store.js';
 
@@ -23,4 +24,15 @@ export async function openEventStore(spec: string): Promise<EventStore> {
   // Loaded only when asked for, so SQLite users never load the PostgreSQL client.
   const { PostgresEventStore } = await import('../store/postgres-store.js');
   return PostgresEventStore.open({ connectionString: spec });
+}
+
+/**
+ * Opens a store that must already exist (for commands that read it, like
+ * train-store): a mistyped SQLite path is an error, not a new empty database.
+ */
+export async function openExistingEventStore(spec: string): Promise<EventStore> {
+  if (!isPostgresUrl(spec) && !existsSync(spec)) {
+    throw new Error(`no event store at ${spec}: check --store, or load events first (recoder import -d DATASET --store ${spec}, or POST /v1/events)`);
+  }
+  return openEventStore(spec);
 }

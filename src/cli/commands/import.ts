@@ -5,7 +5,7 @@ import { readDataset } from '../../data/readers/index.js';
 import { resolveDataset } from '../../experiment/prepare.js';
 import { describeStoreLocation, openEventStore } from '../../serve/open-store.js';
 import type { EventInput, ItemInput } from '../../store/event-store.js';
-import { addReadOptions, parseInteger, readOptionsFor, type DataOptions } from '../data-options.js';
+import { addReadOptions, checkDatasetLocation, parseInteger, readOptionsFor, type DataOptions } from '../data-options.js';
 import { createOutput, type Output } from '../output.js';
 
 interface ImportOptions extends Pick<DataOptions, 'dataset' | 'format' | 'dataDir' | 'skipInvalid' | 'delimiter' | 'header' | 'columns'> {
@@ -29,6 +29,7 @@ export function importCommand(): Command {
       const out = createOutput(options);
       if (options.batchSize < 1) throw new Error(`--batch-size must be at least 1, got ${options.batchSize}`);
       if (!options.dataset) throw new Error('--dataset is required: a known dataset, a MovieLens folder, or a file with --format and --columns');
+      checkDatasetLocation(options.dataset, options.format);
       const where = resolveDataset({
         dataset: options.dataset,
         ...(options.format ? { format: options.format } : {}),

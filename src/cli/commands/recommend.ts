@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { csrFromCoo, type CsrMatrix } from '../../data/csr.js';
 import { topKPerRow } from '../../eval/top-k.js';
 import { loadModel } from '../../models/model-file.js';
+import { servedModelDirectory } from '../../serve/model-versions.js';
 import { parseInteger } from '../data-options.js';
 import { createOutput } from '../output.js';
 
@@ -17,7 +18,7 @@ interface RecommendOptions {
 export function recommendCommand(): Command {
   return new Command('recommend')
     .description('top-N items from a saved model, for a known user id or for a list of item ids (an anonymous session)')
-    .requiredOption('--model-dir <dir>', 'directory written by `recoder train`')
+    .requiredOption('--model-dir <dir>', 'directory written by `recoder train`, or a versioned one (train-store, serve)')
     .option('-u, --user <id>', 'a user id from the training data')
     .option('-i, --items <ids>', 'comma-separated item ids the visitor interacted with')
     .option('-n, --n <count>', 'number of recommendations', parseInteger('--n'), 10)
@@ -27,7 +28,7 @@ export function recommendCommand(): Command {
       const out = createOutput({ json: options.json ?? false, quiet: true });
       if ((options.user === undefined) === (options.items === undefined)) throw new Error('give exactly one of --user ID or --items ID,ID,...');
       if (options.n < 1) throw new Error(`--n must be at least 1, got ${options.n}`);
-      const { model, manifest, history, itemAttributes } = await loadModel(options.modelDir);
+      const { model, manifest, history, itemAttributes } = await loadModel(await servedModelDirectory(options.modelDir));
       let input: CsrMatrix;
       let users: Int32Array;
       const unknownItems: string[] = [];

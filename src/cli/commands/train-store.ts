@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
-import { describeStoreLocation, openEventStore } from '../../serve/open-store.js';
+import { describeStoreLocation, openExistingEventStore } from '../../serve/open-store.js';
 import { checkTrainingConfig, trainFromStore, type TrainingConfig } from '../../serve/training.js';
 import { parseInteger, parseNumber } from '../data-options.js';
 import { collect, modelChoicesFrom } from '../model-options.js';
@@ -62,7 +62,7 @@ export function trainStoreCommand(): Command {
     .action(async (options: TrainStoreOptions) => {
       const out = createOutput(options);
       const config = trainingConfigFrom({ ...options, params: options.param });
-      const store = await openEventStore(options.store);
+      const store = await openExistingEventStore(options.store);
       const controller = new AbortController();
       const onSignal = () => {
         out.log('cancelling: no version will be published');

@@ -85,7 +85,8 @@ export function heldOutUsersSplit(data: InteractionData, options: HeldOutUsersSp
   if (validationUsers + testUsers >= activeUsers.length) {
     throw new RangeError(
       `'${data.name}' has ${activeUsers.length} users with interactions: cannot hold out ${validationUsers} validation and ` +
-        `${testUsers} test users and keep any for training`,
+        `${testUsers} test users and keep any for training; hold out fewer, e.g. ${Math.max(1, Math.floor(activeUsers.length / 10))} of each ` +
+        `(CLI: --validation-users ${Math.max(1, Math.floor(activeUsers.length / 10))} --test-users ${Math.max(1, Math.floor(activeUsers.length / 10))})`,
     );
   }
   const rng = new Rng(seed);
