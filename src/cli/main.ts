@@ -11,6 +11,7 @@ import { splitCommand } from './commands/split.js';
 import { trainCommand } from './commands/train.js';
 import { trainStoreCommand } from './commands/train-store.js';
 import { tuneCommand } from './commands/tune.js';
+import { printable } from './output.js';
 import { stopAllProgress } from './progress.js';
 
 const program = new Command('recoder')
@@ -49,7 +50,7 @@ try {
   if (error instanceof CommanderError && (commanderPrinted || SHOWN_HELP.has(error.code))) {
     process.exitCode = error.exitCode;
   } else if (error instanceof CommanderError) {
-    process.stderr.write(`recoder: error: ${error.message.replace(/^error: /, '')}\n`);
+    process.stderr.write(`recoder: error: ${printable(error.message.replace(/^error: /, ''))}\n`);
     process.exitCode = error.exitCode === 0 ? 1 : error.exitCode;
   } else if (error instanceof Error && error.name === 'AbortError') {
     // Ctrl-C or SIGTERM: the command said what it leaves behind; 130 is the shell's code for SIGINT.
@@ -59,7 +60,7 @@ try {
   } else {
     // Bad input is the user's to fix: a clear message and exit code 1, no stack trace unless asked.
     const message = error instanceof DataFormatError || error instanceof Error ? error.message : String(error);
-    process.stderr.write(`recoder: error: ${message}\n`);
+    process.stderr.write(`recoder: error: ${printable(message)}\n`);
     if (process.env.RECODER_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
   }

@@ -26,3 +26,15 @@ export function createOutput(options: { json?: boolean; quiet?: boolean }): Outp
     onFitProgress: (p) => progress.update(p.phase, p.done, p.total, p.values),
   };
 }
+
+/**
+ * Text safe to print on a terminal: control characters (which a crafted input
+ * file could use to move the cursor, recolour or clear the screen when an
+ * error message quotes it) are shown escaped, as \x1b or \u009b.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}

@@ -89,7 +89,6 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   installValidators(app);
   installJsonBodyParser(app);
   app.setErrorHandler(errorHandler(bodyLimitBytes));
-  app.setNotFoundHandler(notFoundHandler);
 
   const metrics = new ServiceMetrics();
   const slot = new ModelSlot(options.modelDir, {
@@ -150,6 +149,9 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
         }),
     });
   }
+  // Unknown routes count against the same budget: otherwise probing them is free.
+  if (options.rateLimit !== false) app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler);
+  else app.setNotFoundHandler(notFoundHandler);
   app.addHook('preParsing', async (request, _reply, payload) => {
     // Unknown routes answer 404 without a key; every route declares its access, and one that forgot needs an admin key.
     if (!request.is404) keyRing.authorize(request, request.routeOptions.config.access ?? 'admin');

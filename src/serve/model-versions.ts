@@ -207,11 +207,59 @@ export async function pruneVersions(modelDir: string, keep: number): Promise<str
     await rm(join(modelDir, version), { recursive: true, force: true });
     removed.push(version);
   }
-  const now = Date.now();
-  for (const name of await readdir(modelDir)) {
-    if (!name.startsWith(TEMP_PREFIX)) continue;
+  await removeAbandonedTemporaries(modelDir);
+  return removed;
+}
+
+/** `.CURRENT.<pid>.<random>.tmp`, written by writeFileAtomic and renamed onto CURRENT. */
+const CURRENT_TEMP = /^\.CURRENT\.\d+\.[0-9a-f]+\.tmp$/;
+
+/**
+ * Removes what killed trainers leave behind: temporary version directories
+ * and temporary CURRENT files older than an hour (younger ones may belong to
+ * a trainer still running). Run at every publish and when a server starts.
+ */
+export async function removeAbandonedTemporaries(modelDir: string, now = Date.now()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(modelDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(TEMP_PREFIX) && !CURRENT_TEMP.test(name)) continue;
     const info = await stat(join(modelDir, name)).catch(() => undefined);
-    if (info !== undefined && now - info.mtimeMs > ABANDONED_TEMP_MS) await rm(join(modelDir, name), { recursive: true, force: true });
+    if (info !== undefined && now - info.mtimeMs > ABANDONED_TEMP_MS) {
+      await rm(join(modelDir, name), { recursive: true, force: true });
+      removed.push(name);
+    }
   }
   return removed;
+}
+
+/**
+ * Refuses a --model-dir that is not one: a file, or a folder holding other
+ * things than model versions (a system or home directory, say), where
+ * publishing and pruning would write and delete among someone else's files.
+ * A missing or empty folder, a versioned one, and one saved model are fine.
+ */
+export async function checkModelDirectory(modelDir: string): Promise<void> {
+  let names: string[];
+  try {
+    const info = await stat(modelDir);
+    if (!info.isDirectory()) throw new Error(`--model-dir ${modelDir} is a file, not a folder: give a new or empty folder for the model versions`);
+    names = await readdir(modelDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  if (names.includes(MANIFEST_FILE)) return;
+  const foreign = names.filter((name) => !(name === CURRENT_FILE || VERSION_NAME.test(name) || name.startsWith(TEMP_PREFIX) || CURRENT_TEMP.test(name)));
+  if (foreign.length > 0) {
+    throw new Error(
+      `--model-dir ${modelDir} holds other files than model versions (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}): give a new or empty folder, or one written by recoder train-store`,
+    );
+  }
 }

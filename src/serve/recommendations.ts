@@ -241,10 +241,11 @@ export class RecommendationService {
   }
 }
 
-export function modelNotLoaded(modelDir: string): ApiError {
+export function modelNotLoaded(_modelDir: string): ApiError {
+  // The model directory's path stays out of replies to clients (issue 16, item 9); admins see it in GET /v1/admin/models.
   return new ApiError(
     503,
     'model_not_loaded',
-    `no model version is loaded from ${modelDir}: train one (POST /v1/admin/models/train, or recoder train-store) and the server picks it up`,
+    'no model version is loaded: train one (POST /v1/admin/models/train, or recoder train-store) and the server picks it up',
   );
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_POPULAR_CACHE_MS, DEFAULT_POPULAR_WINDOW_MS, DEFAULT_RATE_LIMIT, DEFAULT_WATCH_INTERVAL_MS } from '../../serve/app.js';
 import { parseDuration } from '../../serve/duration.js';
+import { checkModelDirectory, removeAbandonedTemporaries } from '../../serve/model-versions.js';
 import { describeStoreLocation, openEventStore } from '../../serve/open-store.js';
 import { describeBackend } from '../../engine/index.js';
 import { parseInteger, parseNumber } from '../data-options.js';
@@ -109,6 +110,8 @@ export function serveCommand(): Command {
         keepVersions: options.keepVersions,
       });
       if (options.trainEvery !== undefined && options.trainEvery < 1000) throw new Error(`--train-every must be at least 1s, got ${options.trainEvery} ms`);
+      await checkModelDirectory(modelDir);
+      const cleaned = await removeAbandonedTemporaries(modelDir);
       const store = await openEventStore(storeSpec);
       const app = await buildApp({
         store,
@@ -139,6 +142,7 @@ export function serveCommand(): Command {
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
 
+      if (cleaned.length > 0) app.log.info({ removed: cleaned }, 'removed temporary files left in the model directory by killed trainers');
       await app.listen({ host: options.host, port: options.port });
       const address = app.server.address();
       const port = typeof address === 'object' && address !== null ? address.port : options.port;
@@ -156,7 +160,9 @@ export function serveCommand(): Command {
       }
       // A user the store knows makes the example answer with real items; '1' is a MovieLens user id.
       const exampleUser = (await store.listUsers({ limit: 1 })).records[0]?.id ?? '1';
-      lines.push(`try:`, `  curl -H 'X-API-Key: ${read[0] ?? admin[0]}' '${url}/v1/users/${encodeURIComponent(exampleUser)}/recommendations?n=10'`);
+      // The example uses a read key; with only admin keys given, a placeholder, never the admin key.
+      const exampleKey = read[0] ?? 'YOUR-READ-KEY';
+      lines.push(`try:`, `  curl -H 'X-API-Key: ${exampleKey}' '${url}/v1/users/${encodeURIComponent(exampleUser)}/recommendations?n=10'`);
       process.stdout.write(lines.join('\n') + '\n');
     });
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
+import { checkModelDirectory } from '../../serve/model-versions.js';
 import { describeStoreLocation, openExistingEventStore } from '../../serve/open-store.js';
 import { checkTrainingConfig, trainFromStore, type TrainingConfig } from '../../serve/training.js';
 import { parseInteger, parseNumber } from '../data-options.js';
@@ -62,6 +63,7 @@ export function trainStoreCommand(): Command {
     .action(async (options: TrainStoreOptions) => {
       const out = createOutput(options);
       const config = trainingConfigFrom({ ...options, params: options.param });
+      await checkModelDirectory(options.out);
       const store = await openExistingEventStore(options.store);
       const controller = new AbortController();
       const onSignal = () => {
