@@ -60,6 +60,8 @@ export interface ServiceOptions {
   readonly popularCacheMs?: number;
   /** Trust X-Forwarded-For (behind a reverse proxy), for the per-address rate limit. */
   readonly trustProxy?: boolean;
+  /** Most recent events of a user that one recommendation request reads (at most 10,000, the store's page limit). Default 1,000. */
+  readonly maxUserEvents?: number;
 }
 
 /** Longest percent-encoded path parameter the router takes: an id of 256 characters of up to 4 UTF-8 bytes, each written %XX. */
@@ -69,6 +71,7 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 100, timeWindowMs: 10
 export const DEFAULT_WATCH_INTERVAL_MS = 5000;
 export const DEFAULT_POPULAR_WINDOW_MS = 30 * 24 * 3600 * 1000;
 export const DEFAULT_POPULAR_CACHE_MS = 60_000;
+export const DEFAULT_MAX_USER_EVENTS = 1000;
 
 export async function buildApp(options: ServiceOptions): Promise<FastifyInstance> {
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
@@ -122,6 +125,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     recommendations: new RecommendationService(options.store, slot, {
       popularWindowMs: options.popularWindowMs ?? DEFAULT_POPULAR_WINDOW_MS,
       popularCacheMs: options.popularCacheMs ?? DEFAULT_POPULAR_CACHE_MS,
+      maxUserEvents: options.maxUserEvents ?? DEFAULT_MAX_USER_EVENTS,
     }),
     metrics,
     training,

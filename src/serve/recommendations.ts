@@ -61,6 +61,8 @@ export interface RecommendationServiceOptions {
   /** How long a popular ranking is reused (popular-cache.ts); 0 asks the store every time. */
   readonly popularCacheMs: number;
   readonly now?: () => number;
+  /** Most recent events of a user read per request (issue 16, item 6); default: all. */
+  readonly maxUserEvents?: number;
 }
 
 /** float32 scores carry about 7 significant digits; more would be noise in the JSON. */
@@ -101,7 +103,7 @@ export class RecommendationService {
   async forUser(userId: string, options: RankOptions): Promise<RecommendationResult> {
     // One version for the whole request, even if a swap happens while it awaits the store.
     const served = this.slot.current;
-    const events = await this.store.userEvents(userId);
+    const events = await this.store.userEvents(userId, this.options.maxUserEvents !== undefined ? { limit: this.options.maxUserEvents } : {});
     const seen = new Set(events.map((e) => e.itemId));
     if (served !== null) {
       const { cols, values } = entriesOf(served, events);

@@ -114,8 +114,12 @@ export interface EventStore {
   listEvents(query: EventQuery): Promise<Page<EventRecord>>;
   /** Deletes the events matching every given field; at least one field is required. */
   deleteEvents(query: { readonly userId?: string; readonly itemId?: string }): Promise<number>;
-  /** All events of one user, oldest first. */
-  userEvents(userId: string): Promise<readonly EventRecord[]>;
+  /**
+   * Events of one user, oldest first: all of them, or with `limit` only the
+   * most recent `limit` (what one recommendation request reads, so that a user
+   * with a huge history cannot stall the service).
+   */
+  userEvents(userId: string, options?: { readonly limit?: number }): Promise<readonly EventRecord[]>;
   /** Every event in insertion order, in batches, for training. */
   exportEvents(batchSize?: number): AsyncIterable<readonly EventRecord[]>;
 

@@ -367,8 +367,16 @@ export class PostgresEventStore implements EventStore {
     return (await this.query(`DELETE FROM events WHERE ${conditions.join(' AND ')}`, params)).rowCount ?? 0;
   }
 
-  async userEvents(userId: string): Promise<readonly EventRecord[]> {
-    const { rows } = await this.query<EventRow>('SELECT * FROM events WHERE user_id = $1 ORDER BY timestamp_ms, sequence', [userId]);
+  async userEvents(userId: string, options: { readonly limit?: number } = {}): Promise<readonly EventRecord[]> {
+    if (options.limit === undefined) {
+      const { rows } = await this.query<EventRow>('SELECT * FROM events WHERE user_id = $1 ORDER BY timestamp_ms, sequence', [userId]);
+      return rows.map(toEvent);
+    }
+    checkLimit(options.limit);
+    const { rows } = await this.query<EventRow>(
+      'SELECT * FROM (SELECT * FROM events WHERE user_id = $1 ORDER BY timestamp_ms DESC, sequence DESC LIMIT $2) AS newest ORDER BY timestamp_ms, sequence',
+      [userId, options.limit],
+    );
     return rows.map(toEvent);
   }
 

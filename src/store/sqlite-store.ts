@@ -268,10 +268,17 @@ export class SqliteEventStore implements EventStore {
     return this.db.prepare(`DELETE FROM events WHERE ${conditions.join(' AND ')}`).run(...params).changes;
   }
 
-  async userEvents(userId: string): Promise<readonly EventRecord[]> {
+  async userEvents(userId: string, options: { readonly limit?: number } = {}): Promise<readonly EventRecord[]> {
+    if (options.limit === undefined) {
+      return this.db.prepare<[string], EventRow>('SELECT * FROM events WHERE user_id = ? ORDER BY timestamp_ms, sequence').all(userId).map(toEvent);
+    }
+    checkLimit(options.limit);
+    // The newest `limit` through the (user_id, timestamp_ms) index, then back to oldest first.
     return this.db
-      .prepare<[string], EventRow>('SELECT * FROM events WHERE user_id = ? ORDER BY timestamp_ms, sequence')
-      .all(userId)
+      .prepare<[string, number], EventRow>(
+        'SELECT * FROM (SELECT * FROM events WHERE user_id = ? ORDER BY timestamp_ms DESC, sequence DESC LIMIT ?) ORDER BY timestamp_ms, sequence',
+      )
+      .all(userId, options.limit)
       .map(toEvent);
   }
 

@@ -95,3 +95,25 @@ test('CLI error messages show control bytes from input files escaped, not raw', 
   assert.ok(!run.stderr.includes('\u001b'), JSON.stringify(run.stderr));
   assert.match(run.stderr, /'\\x1b\[2Jbad' is not a finite number/);
 });
+
+test('one recommendation request reads at most maxUserEvents of the user\'s events, the most recent (item 6)', async () => {
+  const { app, store, close } = await openTestService({ maxUserEvents: 50 });
+  try {
+    const limits: (number | undefined)[] = [];
+    const read = store.userEvents.bind(store);
+    store.userEvents = (userId, options) => {
+      limits.push(options?.limit);
+      return read(userId, options);
+    };
+    // 300 old events on 'old-*' items, then 50 recent ones on 'new-*' items; with no model, the popular fallback excludes only what was read.
+    const events = Array.from({ length: 300 }, (_, i) => ({ userId: 'heavy', itemId: `old-${i % 5}`, type: 'view', timestampMs: 1 + i }));
+    events.push(...Array.from({ length: 50 }, (_, i) => ({ userId: 'heavy', itemId: `new-${i % 5}`, type: 'view', timestampMs: 10_000 + i })));
+    await store.insertEvents(events);
+    const reply = await call(app, { method: 'GET', url: '/v1/users/heavy/recommendations?n=20&attributes=false', headers: asReader });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(limits, [50]);
+    assert.deepEqual(reply.body.items.map((i: { id: string }) => i.id).sort(), ['old-0', 'old-1', 'old-2', 'old-3', 'old-4']);
+  } finally {
+    await close();
+  }
+});

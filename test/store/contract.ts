@@ -60,6 +60,9 @@ export function eventStoreContract(label: string, open: () => Promise<EventStore
     assert.deepEqual(await store.counts(), { users: 2, items: 2, events: 3 });
     const history = await store.userEvents('u1');
     assert.deepEqual(history.map((e) => [e.itemId, e.type, e.value, e.timestampMs]), [['a', 'view', null, 1000], ['b', 'rating', 4.5, 2000]]);
+    // A bounded read: the most recent events, still oldest first (issue 16, item 6).
+    assert.deepEqual((await store.userEvents('u1', { limit: 1 })).map((e) => e.itemId), ['b']);
+    assert.deepEqual((await store.userEvents('u1', { limit: 5 })).map((e) => e.itemId), ['a', 'b']);
     assert.equal((await store.listEvents({ limit: 10, userId: 'u2' })).records[0]!.id, 'client-7');
   });
 

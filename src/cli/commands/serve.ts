@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { buildApp, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_POPULAR_CACHE_MS, DEFAULT_POPULAR_WINDOW_MS, DEFAULT_RATE_LIMIT, DEFAULT_WATCH_INTERVAL_MS } from '../../serve/app.js';
+import { buildApp, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_USER_EVENTS, DEFAULT_POPULAR_CACHE_MS, DEFAULT_POPULAR_WINDOW_MS, DEFAULT_RATE_LIMIT, DEFAULT_WATCH_INTERVAL_MS } from '../../serve/app.js';
 import { parseDuration } from '../../serve/duration.js';
 import { checkModelDirectory, removeAbandonedTemporaries } from '../../serve/model-versions.js';
 import { describeStoreLocation, openEventStore } from '../../serve/open-store.js';
@@ -32,6 +32,7 @@ interface ServeOptions {
   readyWithoutModel?: boolean;
   popularWindow: number;
   popularCache: number;
+  maxUserEvents: number;
   logLevel: string;
 }
 
@@ -89,6 +90,7 @@ export function serveCommand(): Command {
         .argParser(duration('--popular-cache'))
         .default(DEFAULT_POPULAR_CACHE_MS, '1m'),
     )
+    .option('--max-user-events <n>', "most recent events of a user that one recommendation reads (1..10000)", parseInteger('--max-user-events'), DEFAULT_MAX_USER_EVENTS)
     .option('--log-level <level>', 'fatal, error, warn, info, debug (logs are JSON lines on stderr)', 'info')
     .action(async (options: ServeOptions) => {
       const databaseUrl = options.databaseUrl ?? process.env['RECODER_DATABASE_URL'];
@@ -109,6 +111,7 @@ export function serveCommand(): Command {
         ...(options.trainMinValue !== undefined ? { minValue: options.trainMinValue } : {}),
         keepVersions: options.keepVersions,
       });
+      if (options.maxUserEvents < 1 || options.maxUserEvents > 10_000) throw new Error(`--max-user-events must be in 1..10000, got ${options.maxUserEvents}`);
       if (options.trainEvery !== undefined && options.trainEvery < 1000) throw new Error(`--train-every must be at least 1s, got ${options.trainEvery} ms`);
       await checkModelDirectory(modelDir);
       const cleaned = await removeAbandonedTemporaries(modelDir);
@@ -125,6 +128,7 @@ export function serveCommand(): Command {
         readyWithoutModel: options.readyWithoutModel ?? false,
         popularWindowMs: options.popularWindow,
         popularCacheMs: options.popularCache,
+        maxUserEvents: options.maxUserEvents,
       });
       let closing = false;
       const shutdown = (signal: string) => {
