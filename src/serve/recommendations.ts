@@ -20,6 +20,7 @@ import { csrFromCoo, type CsrMatrix } from '../data/csr.js';
 import { topKPerRow } from '../eval/top-k.js';
 import type { EventStore } from '../store/event-store.js';
 import { ApiError } from './errors.js';
+import { foldInLimitation, requireFoldIn } from './fold-in-support.js';
 import { interactionValue, type EventLike } from './event-filter.js';
 import type { RecommendationSource } from './metrics.js';
 import type { ModelSlot, ServedModel } from './model-slot.js';
@@ -115,7 +116,8 @@ export class RecommendationService {
         cols.unshift(...served.history.rowIndices(trainingRow));
         values.unshift(...served.history.rowValues(trainingRow));
       }
-      if (cols.length > 0) {
+      const canScore = trainingRow !== undefined || foldInLimitation(served.manifest.model) === undefined;
+      if (cols.length > 0 && canScore) {
         const row = singleRow(served, cols, values);
         const exclude = options.excludeSeen ? [...row.rowIndices(0), ...this.columnsOf(served, seen)] : [];
         const items = await this.rankWithModel(served, row, Int32Array.of(trainingRow ?? -1), exclude, options);
@@ -130,6 +132,7 @@ export class RecommendationService {
     const served = this.slot.current;
     const seen = new Set(interactions.map((i) => i.itemId));
     if (served !== null) {
+      requireFoldIn(served.manifest.model, 'an anonymous session');
       const unknownItems = [...seen].filter((id) => !served.itemIndex.has(id));
       const { cols, values } = entriesOf(served, interactions);
       if (cols.length > 0) {
@@ -154,6 +157,7 @@ export class RecommendationService {
   async similarItems(itemId: string, options: RankOptions): Promise<RecommendationResult> {
     const served = this.slot.current;
     if (served === null) throw modelNotLoaded(this.slot.modelDir);
+    requireFoldIn(served.manifest.model, 'similar items');
     const col = served.itemIndex.get(itemId);
     if (col === undefined) {
       throw new ApiError(

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { csrFromCoo, type CsrMatrix } from '../../data/csr.js';
 import { topKPerRow } from '../../eval/top-k.js';
 import { loadModel } from '../../models/model-file.js';
+import { requireFoldInOrThrow } from '../../serve/fold-in-support.js';
 import { servedModelDirectory } from '../../serve/model-versions.js';
 import { parseInteger } from '../data-options.js';
 import { createOutput } from '../output.js';
@@ -40,6 +41,7 @@ export function recommendCommand(): Command {
       } else {
         const itemIndex = new Map(manifest.itemIds.map((id, i) => [id, i]));
         const columns: number[] = [];
+        requireFoldInOrThrow(manifest.model, 'a list of items (--items)');
         for (const id of options.items!.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
           const column = itemIndex.get(id);
           if (column === undefined) unknownItems.push(id);

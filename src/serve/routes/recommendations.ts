@@ -84,7 +84,7 @@ export const recommendationRoutes: FastifyPluginAsync<RoutePluginOptions> = asyn
         security,
         summary: 'Top n items for an anonymous visitor, from the item ids (or events) of their session, folded into the model',
         body: sessionBodySchema,
-        response: { 200: sessionRecommendationsSchema, ...errorResponses(400, 401, 413, 429) },
+        response: { 200: sessionRecommendationsSchema, ...errorResponses(400, 401, 413, 422, 429) },
       },
     },
     async (request) => {
@@ -113,7 +113,7 @@ export const recommendationRoutes: FastifyPluginAsync<RoutePluginOptions> = asyn
           "Items similar to an item: the model's scores for a visitor who interacted with that item alone (EASE: the item's row of B; item-kNN: its neighbours; autoencoders: their output for a one-item input)",
         params: idParamsSchema,
         querystring: similarQuerySchema,
-        response: { 200: similarItemsSchema, ...errorResponses(400, 401, 404, 429, 503) },
+        response: { 200: similarItemsSchema, ...errorResponses(400, 401, 404, 422, 429, 503) },
       },
     },
     async (request) => {
