@@ -245,7 +245,8 @@ export async function trainIteratively(model: TrainableModel, options: TrainLoop
         ...result.values,
         ...validation?.values,
         loss: result.loss,
-        ...(validation !== undefined ? { validation: validation.score } : {}),
+        ...(validation !== undefined ? { validation: validation.score, bestEpoch: best.epoch } : {}),
+        ...(resumedFromEpoch !== null ? { resumedFromEpoch } : {}),
         seconds,
       },
     });

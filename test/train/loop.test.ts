@@ -64,7 +64,7 @@ test('one progress report per batch and one per epoch; the loss falls; the repor
   }
   assert.deepEqual(progress.map((p) => [p.phase, p.done, p.total]), expected);
   const summary = progress[progress.length - 1]!.values!;
-  assert.deepEqual(Object.keys(summary).sort(), ['loss', 'seconds', 'steps', 'validation']);
+  assert.deepEqual(Object.keys(summary).sort(), ['bestEpoch', 'loss', 'seconds', 'steps', 'validation']);
   assert.equal(summary['loss'], report.epochs[2]!.loss);
   assert.equal(summary['validation'], report.epochs[2]!.validation!.score);
   assert.equal(summary['steps'], 15);

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DATASET_FORMATS, datasetFormatFromName } from '../../data/readers/index.js';
 import { dataDir } from '../../data/paths.js';
 import { listModelFactories } from '../../models/registry.js';
@@ -25,6 +26,9 @@ export function datasetsCommand(): Command {
         const named = datasetFormatFromName(name, directory);
         process.stdout.write(`${name.padEnd(28)} ${named.format.padEnd(16)} ${existsSync(named.location) ? 'present' : 'missing'}\n`);
       }
+      // The copy of MovieLens latest-small that ships with recoder (the demo imports it).
+      const bundled = fileURLToPath(new URL('../../../../data/ml-latest-small', import.meta.url));
+      if (existsSync(bundled)) process.stdout.write(`${'bundled: ml-latest-small'.padEnd(28)} ${'ml-latest'.padEnd(16)} present at ${bundled} (--dataset ${bundled})\n`);
       process.stdout.write(`other files: --dataset PATH --format ${DATASET_FORMATS.filter((f) => !f.startsWith('ml-')).join('|')}\n`);
     });
 }

@@ -53,13 +53,22 @@ export function trainCommand(): Command {
         ? await trainOnAllData(options, choice, out, controller.signal)
         : await trainOnSplit(options, choice, out, controller.signal);
       out.log(`saved ${manifest.model} to ${resolve(options.out)}`);
-      if (out.json) out.resultJSON(manifest);
+      if (out.json) out.resultJSON(manifestSummary(manifest, resolve(options.out)));
       else out.result(`model ${manifest.model} saved to ${resolve(options.out)}${manifest.metrics ? ` | test ${formatMetrics(manifest.metrics)}` : ''}`);
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
   });
+}
+
+/**
+ * The manifest for --json, without its id lists (every user and item id, which
+ * can be millions of lines; they stay in the saved manifest.json).
+ */
+function manifestSummary(manifest: ModelManifest, dir: string) {
+  const { userIds, itemIds, ...rest } = manifest;
+  return { ...rest, dir, users: userIds.length, items: itemIds.length };
 }
 
 /** The dataset's item attributes in the model's item order, or undefined when it has none. */
