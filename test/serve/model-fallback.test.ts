@@ -85,3 +85,22 @@ test('a garbage CURRENT: the newest intact version is served, and the watcher re
     await store.close();
   }
 });
+
+test('reloading a corrupt new version is 409 reload_failed (not 500), and the current version keeps serving', async () => {
+  const dir = tempDir();
+  const store = new SqliteEventStore(join(dir, 'events.sqlite'));
+  await fillStore(store);
+  const modelDir = join(dir, 'models');
+  const { version: first } = await publishModel(store, modelDir);
+  const { app, close } = await openTestService({ store, modelDir });
+  try {
+    const { version: second } = await publishModel(store, modelDir);
+    corrupt(join(modelDir, second));
+    const reload = await call(app, { method: 'POST', url: '/v1/admin/models/reload', headers: asAdmin });
+    assert.equal(reload.status, 409, JSON.stringify(reload.body));
+    assert.equal(reload.body.error.code, 'reload_failed');
+    assert.equal((await call(app, { method: 'GET', url: '/v1/users/u0/recommendations', headers: asReader })).body.modelVersion, first);
+  } finally {
+    await close();
+  }
+});

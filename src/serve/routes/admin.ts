@@ -99,14 +99,15 @@ export const adminRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, {
         security,
         summary: 'Load the version the model directory points at (CURRENT, else the newest) and swap to it once loaded',
         querystring: noBodyQuery,
-        response: { 200: reloadResultSchema, ...errorResponses(401, 403, 429, 500) },
+        response: { 200: reloadResultSchema, ...errorResponses(401, 403, 409, 429) },
       },
     },
     async () => {
       try {
         return await slot.reload();
       } catch (e) {
-        throw new ApiError(500, 'reload_failed', `could not load the new model version; still serving ${slot.current?.version ?? 'no model'}: ${(e as Error).message}`);
+        // The version on disk is at fault, not the server: 409, and the current version keeps serving.
+        throw new ApiError(409, 'reload_failed', `could not load the new model version; still serving ${slot.current?.version ?? 'no model'}: ${(e as Error).message}`);
       }
     },
   );
