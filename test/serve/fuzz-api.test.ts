@@ -18,6 +18,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import type { EventStore } from '../../src/store/event-store.js';
 import { SqliteEventStore } from '../../src/store/sqlite-store.js';
@@ -225,6 +226,15 @@ async function send(service: TestService, request: FuzzRequest, label: string): 
   return { status: response.statusCode, code };
 }
 
+/** Waits (event-loop turns, then short sleeps; no time is asserted) until no training run is in progress. */
+async function trainingFinished(service: TestService): Promise<void> {
+  for (;;) {
+    const state = (await service.app.inject({ method: 'GET', url: '/v1/admin/models', headers: { 'x-api-key': ADMIN_KEY } })).json() as { training: { running: boolean } | null };
+    if (state.training === null || !state.training.running) return;
+    await sleep(10);
+  }
+}
+
 async function fuzzEveryRoute(services: readonly { label: string; service: TestService }[]): Promise<void> {
   const operations = await operationsOf(services[0]!.service);
   assert.ok(operations.length >= 20, `the OpenAPI document lists ${operations.length} operations`);
@@ -236,6 +246,9 @@ async function fuzzEveryRoute(services: readonly { label: string; service: TestS
           try {
             const replies: Reply[] = [];
             for (const { label, service } of services) replies.push(await send(service, request, label));
+            // A training run started without ?wait=true finishes in the background, sooner on one store than the
+            // other; the next request must find both servers idle, or it would compare their speed, not their answers.
+            for (const { service } of services) await trainingFinished(service);
             for (let k = 1; k < replies.length; k++) {
               assert.deepEqual(replies[k], replies[0], `${request.method} ${request.url.slice(0, 200)}: ${services[k]!.label} and ${services[0]!.label} disagree`);
             }
