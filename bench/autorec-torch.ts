@@ -40,7 +40,7 @@ import { describeBackend, getBackend } from '../src/engine/index.js';
 import { peerEnvironment } from './peer-support.js';
 import { evaluateRatings } from '../src/eval/evaluate.js';
 import { prepareData } from '../src/experiment/prepare.js';
-import { AutoRecRecommender, itemAutoRecFactory, type AutoRecVariant } from '../src/models/autorec.js';
+import { AutoRecRecommender, itemAutoRecFactory, type AutoRecVariant } from '../src/models/autoencoders/autorec.js';
 
 const defaults = itemAutoRecFactory.defaults;
 const { values: args } = parseArgs({

@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { evaluateRanking } from '../src/eval/evaluate.js';
-import { easeFactory } from '../src/models/ease.js';
+import { easeFactory } from '../src/models/baselines/ease.js';
 import { describeBackend } from '../src/engine/index.js';
 import { peerEnvironment, savedHeldOutUsersSplit } from './peer-support.js';
 

@@ -19,9 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeBackend } from '../src/engine/index.js';
 import { evaluateRanking } from '../src/eval/evaluate.js';
-import { multDaeVariant } from '../src/models/mult-dae.js';
-import { multVaeVariant } from '../src/models/mult-vae.js';
-import { MultinomialAutoencoderRecommender } from '../src/models/multinomial-autoencoder.js';
+import { multDaeVariant } from '../src/models/autoencoders/mult-dae.js';
+import { multVaeVariant } from '../src/models/autoencoders/mult-vae.js';
+import { MultinomialAutoencoderRecommender } from '../src/models/autoencoders/multinomial-autoencoder.js';
 import { peerEnvironment, savedHeldOutUsersSplit } from './peer-support.js';
 
 const { values: args } = parseArgs({

@@ -15,12 +15,12 @@ import { makeSplit } from '../src/data/splits/index.js';
 import type { Backend } from '../src/engine/backend.js';
 import { getBackend, describeBackend } from '../src/engine/index.js';
 import { prepareData } from '../src/experiment/prepare.js';
-import { CdaeRecommender } from '../src/models/cdae.js';
-import { multDaeVariant } from '../src/models/mult-dae.js';
-import { multVaeVariant } from '../src/models/mult-vae.js';
+import { CdaeRecommender } from '../src/models/autoencoders/cdae.js';
+import { multDaeVariant } from '../src/models/autoencoders/mult-dae.js';
+import { multVaeVariant } from '../src/models/autoencoders/mult-vae.js';
 import type { Recommender } from '../src/models/model.js';
-import { MultinomialAutoencoderRecommender } from '../src/models/multinomial-autoencoder.js';
-import { RecVaeRecommender } from '../src/models/recvae.js';
+import { MultinomialAutoencoderRecommender } from '../src/models/autoencoders/multinomial-autoencoder.js';
+import { RecVaeRecommender } from '../src/models/autoencoders/recvae.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -35,9 +35,9 @@ export { readSafetensors, writeSafetensors, type Tensor } from './io/safetensors
 // Models
 export type { FitContext, FitProgress, ModelFactory, ModelState, Recommender } from './models/model.js';
 export { getModelFactory, listModelFactories, parseHyperParameters, registerModelFactory } from './models/registry.js';
-export { PopularityRecommender, popularityFactory } from './models/popularity.js';
-export { ItemKnnRecommender, itemKnnFactory } from './models/item-knn.js';
-export { EaseRecommender, easeFactory } from './models/ease.js';
+export { PopularityRecommender, popularityFactory } from './models/baselines/popularity.js';
+export { ItemKnnRecommender, itemKnnFactory } from './models/baselines/item-knn.js';
+export { EaseRecommender, easeFactory } from './models/baselines/ease.js';
 export { loadModel, saveModel, readModelManifest, type ModelManifest, type LoadedModel } from './models/model-file.js';
 
 // Evaluation

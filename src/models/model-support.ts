@@ -5,7 +5,7 @@
  */
 import { CsrMatrix } from '../data/csr.js';
 import type { Tensor, TensorData } from '../io/safetensors.js';
-import type { BlockProgress } from '../linalg/steps.js';
+import type { BlockProgress } from '../engine/linalg/steps.js';
 import type { FitContext } from './model.js';
 
 /** Longest stretch of synchronous work between two event-loop turns. */

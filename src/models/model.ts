@@ -2,14 +2,8 @@ import type { CsrMatrix } from '../data/csr.js';
 import type { EvalSet } from '../data/split-types.js';
 import type { Tensor } from '../io/safetensors.js';
 
-/** Progress reported during `fit`, for progress bars and logs. */
-export interface FitProgress {
-  readonly phase: string;
-  readonly done: number;
-  readonly total: number;
-  /** Free-form numbers to show (loss, validation metric, seconds per epoch). */
-  readonly values?: Readonly<Record<string, number>>;
-}
+import type { FitProgress } from '../train/trainable.js';
+export type { FitProgress };
 
 export interface FitContext {
   /** Held-out users or ratings for model selection and early stopping (iterative models). */

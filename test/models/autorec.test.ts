@@ -7,7 +7,7 @@ import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import type { EvalSet } from '../../src/data/split-types.js';
 import { evaluateRatings } from '../../src/eval/evaluate.js';
-import { AutoRecRecommender, type AutoRecVariant } from '../../src/models/autorec.js';
+import { AutoRecRecommender, type AutoRecVariant } from '../../src/models/autoencoders/autorec.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
 import { getModelFactory } from '../../src/models/registry.js';
 import { backendOrSkip, backendsUnderTest } from '../engine/fixtures.js';

@@ -14,9 +14,9 @@ import type { Rng } from '../../src/data/random.js';
 import type { EvalSet } from '../../src/data/split-types.js';
 import type { Backend } from '../../src/engine/backend.js';
 import { evaluateRanking } from '../../src/eval/evaluate.js';
-import { CdaeRecommender } from '../../src/models/cdae.js';
+import { CdaeRecommender } from '../../src/models/autoencoders/cdae.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
-import { popularityFactory } from '../../src/models/popularity.js';
+import { popularityFactory } from '../../src/models/baselines/popularity.js';
 import { getModelFactory } from '../../src/models/registry.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 

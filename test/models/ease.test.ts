@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csrFromCoo } from '../../src/data/csr.js';
-import { easeFactory } from '../../src/models/ease.js';
-import { maxAbsDifference, multiply, randomSparse, referenceInverse, seededRandom } from '../linalg/fixtures.js';
+import { easeFactory } from '../../src/models/baselines/ease.js';
+import { maxAbsDifference, multiply, randomSparse, referenceInverse, seededRandom } from '../engine/linalg/fixtures.js';
 
 test('EASE on a hand-computed two-item example', async () => {
   // X = [[1, 1], [1, 0]], λ = 1: XᵀX + λI = [[3, 1], [1, 2]], P = (1/5)·[[2, -1], [-1, 3]],

@@ -3,7 +3,7 @@ import { getBackend } from '../../src/engine/index.js';
 import assert from 'node:assert/strict';
 import type { FitProgress } from '../../src/models/model.js';
 import { getModelFactory } from '../../src/models/registry.js';
-import { randomSparse, seededRandom } from '../linalg/fixtures.js';
+import { randomSparse, seededRandom } from '../engine/linalg/fixtures.js';
 
 const train = randomSparse(80, 300, 0.05, seededRandom(4));
 

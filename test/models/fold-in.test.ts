@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csrFromCoo } from '../../src/data/csr.js';
 import { listModelFactories } from '../../src/models/registry.js';
-import { randomSparse, seededRandom } from '../linalg/fixtures.js';
+import { randomSparse, seededRandom } from '../engine/linalg/fixtures.js';
 
 const BASELINES = ['ease', 'itemknn', 'popularity'];
 

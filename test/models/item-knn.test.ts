@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CsrMatrix } from '../../src/data/csr.js';
-import { itemKnnFactory, itemNeighbourSteps } from '../../src/models/item-knn.js';
-import { maxAbsDifference, multiply, randomSparse, seededRandom } from '../linalg/fixtures.js';
+import { itemKnnFactory, itemNeighbourSteps } from '../../src/models/baselines/item-knn.js';
+import { maxAbsDifference, multiply, randomSparse, seededRandom } from '../engine/linalg/fixtures.js';
 
 /**
  * RecBole's procedure, densely: W[i][t] = sim(i, t) for the `neighbours` best i ≠ t

@@ -7,7 +7,7 @@ import { readSafetensors } from '../../src/io/safetensors.js';
 import { libraryVersion, loadModel, MANIFEST_FILE, saveModel, WEIGHTS_FILE, type SaveModelInfo } from '../../src/models/model-file.js';
 import type { Recommender } from '../../src/models/model.js';
 import { getModelFactory } from '../../src/models/registry.js';
-import { randomSparse, seededRandom } from '../linalg/fixtures.js';
+import { randomSparse, seededRandom } from '../engine/linalg/fixtures.js';
 
 const train = randomSparse(25, 10, 0.3, seededRandom(17), true);
 

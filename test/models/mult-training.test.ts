@@ -16,10 +16,10 @@ import type { EvalSet } from '../../src/data/split-types.js';
 import type { Backend, CsrOperand } from '../../src/engine/backend.js';
 import { evaluateRanking } from '../../src/eval/evaluate.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
-import { multDaeVariant } from '../../src/models/mult-dae.js';
-import { annealedBeta, fillStandardNormals, multVaeVariant } from '../../src/models/mult-vae.js';
-import { MultinomialAutoencoderRecommender, type MultinomialAutoencoderVariant } from '../../src/models/multinomial-autoencoder.js';
-import { popularityFactory } from '../../src/models/popularity.js';
+import { multDaeVariant } from '../../src/models/autoencoders/mult-dae.js';
+import { annealedBeta, fillStandardNormals, multVaeVariant } from '../../src/models/autoencoders/mult-vae.js';
+import { MultinomialAutoencoderRecommender, type MultinomialAutoencoderVariant } from '../../src/models/autoencoders/multinomial-autoencoder.js';
+import { popularityFactory } from '../../src/models/baselines/popularity.js';
 import { getModelFactory } from '../../src/models/registry.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csrFromCoo } from '../../src/data/csr.js';
-import { popularityFactory } from '../../src/models/popularity.js';
+import { popularityFactory } from '../../src/models/baselines/popularity.js';
 
 test('popularity scores count training users per item, the same for every row', async () => {
   // Users: 0 → {0, 2}, 1 → {2, 3}, 2 → {2, 0}, 3 → {1}: counts 2, 1, 3, 1, 0.

@@ -16,8 +16,8 @@ import { getBackend } from '../../src/engine/index.js';
 import type { EvalSet } from '../../src/data/split-types.js';
 import { evaluateRanking } from '../../src/eval/evaluate.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
-import { popularityFactory } from '../../src/models/popularity.js';
-import { RecVaeNetwork, RecVaeRecommender, RecVaeTraining } from '../../src/models/recvae.js';
+import { popularityFactory } from '../../src/models/baselines/popularity.js';
+import { RecVaeNetwork, RecVaeRecommender, RecVaeTraining } from '../../src/models/autoencoders/recvae.js';
 import { getModelFactory } from '../../src/models/registry.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 

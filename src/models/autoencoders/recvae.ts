@@ -46,25 +46,25 @@
  * the softmax over all items requires. `scoreRows` encodes any row, seen in
  * training or not (fold-in), and returns the logits.
  */
-import type { CsrMatrix } from '../data/csr.js';
-import { Rng } from '../data/random.js';
-import type { EvalSet } from '../data/split-types.js';
-import type { Backend, CsrOperand } from '../engine/backend.js';
-import { getBackend } from '../engine/index.js';
-import { validationNdcg } from '../eval/validation.js';
-import { rowBatches } from '../nn/batches.js';
-import { DenseLayer } from '../nn/dense.js';
-import { uniform } from '../nn/init.js';
-import { Adam } from '../nn/optimizers.js';
-import { exportParameters, importParameters, Parameter } from '../nn/parameter.js';
-import { ScratchBuffer } from '../nn/scratch.js';
-import { SparseInputLayer } from '../nn/sparse-input.js';
-import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { checkValidationShape, iterativeFitOptions, trainingRows } from './iterative-fit.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import { Rng } from '../../data/random.js';
+import type { EvalSet } from '../../data/split-types.js';
+import type { Backend, CsrOperand } from '../../engine/backend.js';
+import { getBackend } from '../../engine/index.js';
+import { validationNdcg } from '../../eval/validation.js';
+import { rowBatches } from '../../nn/batches.js';
+import { DenseLayer } from '../../nn/dense.js';
+import { uniform } from '../../nn/init.js';
+import { Adam } from '../../nn/optimizers.js';
+import { exportParameters, importParameters, Parameter } from '../../nn/parameter.js';
+import { ScratchBuffer } from '../../nn/scratch.js';
+import { SparseInputLayer } from '../../nn/sparse-input.js';
+import { trainIteratively, type TrainReport } from '../../train/loop.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../../train/trainable.js';
+import { checkNumber, resolveHyperParameters } from '../hyper-parameters.js';
+import { checkValidationShape, iterativeFitOptions, trainingRows } from '../iterative-fit.js';
+import type { FitContext, ModelFactory, ModelState, Recommender } from '../model.js';
+import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from '../model-support.js';
 import { fillStandardNormals } from './mult-vae.js';
 
 const NAME = 'recvae';

@@ -21,11 +21,11 @@
  * Memory: O(nnz + nItems · neighbours), never nItems²: co-occurrences are
  * counted for one target at a time in a dense accumulator of length nItems.
  */
-import { CsrMatrix } from '../data/csr.js';
-import type { BlockProgress } from '../linalg/steps.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { allocateScores, checkScoreInput, driveSteps, requireFitted, requireCsrTensors } from './model-support.js';
+import { CsrMatrix } from '../../data/csr.js';
+import type { BlockProgress } from '../../engine/linalg/steps.js';
+import type { FitContext, ModelFactory, ModelState, Recommender } from '../model.js';
+import { checkNumber, resolveHyperParameters } from '../hyper-parameters.js';
+import { allocateScores, checkScoreInput, driveSteps, requireFitted, requireCsrTensors } from '../model-support.js';
 
 const NAME = 'itemknn';
 /** RecBole's defaults: k = 100, shrink = 0. */

@@ -27,26 +27,26 @@
  * Mult-VAE), so `scoreRows` encodes any row — a training user, a held-out
  * user's fold-in items, an anonymous session — and returns its logits.
  */
-import type { CsrMatrix } from '../data/csr.js';
-import { Rng } from '../data/random.js';
-import type { EvalSet } from '../data/split-types.js';
-import type { Activation, Backend, CsrOperand } from '../engine/backend.js';
-import { getBackend } from '../engine/index.js';
-import { VALIDATION_METRIC, validationNdcg } from '../eval/validation.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import { Rng } from '../../data/random.js';
+import type { EvalSet } from '../../data/split-types.js';
+import type { Activation, Backend, CsrOperand } from '../../engine/backend.js';
+import { getBackend } from '../../engine/index.js';
+import { VALIDATION_METRIC, validationNdcg } from '../../eval/validation.js';
 export { VALIDATION_METRIC };
-import { rowBatches } from '../nn/batches.js';
-import { DenseLayer } from '../nn/dense.js';
-import { truncatedNormal } from '../nn/init.js';
-import { Adam } from '../nn/optimizers.js';
-import { exportParameters, importParameters, type Parameter } from '../nn/parameter.js';
-import { ScratchBuffer } from '../nn/scratch.js';
-import { SparseInputLayer } from '../nn/sparse-input.js';
-import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { checkValidationShape, iterativeFitOptions, trainingRows } from './iterative-fit.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
+import { rowBatches } from '../../nn/batches.js';
+import { DenseLayer } from '../../nn/dense.js';
+import { truncatedNormal } from '../../nn/init.js';
+import { Adam } from '../../nn/optimizers.js';
+import { exportParameters, importParameters, type Parameter } from '../../nn/parameter.js';
+import { ScratchBuffer } from '../../nn/scratch.js';
+import { SparseInputLayer } from '../../nn/sparse-input.js';
+import { trainIteratively, type TrainReport } from '../../train/loop.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../../train/trainable.js';
+import { checkNumber, resolveHyperParameters } from '../hyper-parameters.js';
+import { checkValidationShape, iterativeFitOptions, trainingRows } from '../iterative-fit.js';
+import type { FitContext, ModelFactory, ModelState, Recommender } from '../model.js';
+import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from '../model-support.js';
 
 /** The notebook's bias initialiser: truncated_normal_initializer(stddev=0.001). */
 const BIAS_INIT_STD = 0.001;

@@ -26,21 +26,21 @@
  * patience (0: never stop early), optimizer ('adam' | 'sgd'), defaultRating
  * (3, the paper's).
  */
-import type { CsrMatrix } from '../data/csr.js';
-import { Rng } from '../data/random.js';
-import type { EvalSet } from '../data/split-types.js';
-import type { Backend } from '../engine/backend.js';
-import { getBackend } from '../engine/index.js';
-import { exportParameters, importParameters } from '../nn/parameter.js';
-import { rowBatches } from '../nn/batches.js';
-import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import { Rng } from '../../data/random.js';
+import type { EvalSet } from '../../data/split-types.js';
+import type { Backend } from '../../engine/backend.js';
+import { getBackend } from '../../engine/index.js';
+import { exportParameters, importParameters } from '../../nn/parameter.js';
+import { rowBatches } from '../../nn/batches.js';
+import { trainIteratively, type TrainReport } from '../../train/loop.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../../train/trainable.js';
 import { AUTOREC_OPTIMIZERS, AutoRecNetwork, AutoRecTrainer, type AutoRecBatchResult, type AutoRecOptimizer } from './autorec-network.js';
 import { AutoRecPredictor, type AutoRecPredictorData, type AutoRecVariant } from './autorec-predictor.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { checkValidationShape, iterativeFitOptions } from './iterative-fit.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { checkScoreInput, requireCsrTensors, requireFitted, requireTensor } from './model-support.js';
+import { checkNumber, resolveHyperParameters } from '../hyper-parameters.js';
+import { checkValidationShape, iterativeFitOptions } from '../iterative-fit.js';
+import type { FitContext, ModelFactory, ModelState, Recommender } from '../model.js';
+import { checkScoreInput, requireCsrTensors, requireFitted, requireTensor } from '../model-support.js';
 
 export type { AutoRecVariant } from './autorec-predictor.js';
 

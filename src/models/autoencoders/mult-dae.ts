@@ -19,7 +19,7 @@
  * notebook trains 200 epochs and keeps the best validation NDCG@100; here the
  * default is at most 100 epochs with patience 20 (`epochs`, `patience`).
  */
-import type { ModelFactory } from './model.js';
+import type { ModelFactory } from '../model.js';
 import { deterministicCode, multinomialAutoencoderFactory, type MultinomialAutoencoderVariant } from './multinomial-autoencoder.js';
 
 const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({

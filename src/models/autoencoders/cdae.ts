@@ -33,24 +33,24 @@
  * start at zero and never receive a gradient. Scores are the logits s_ui
  * (monotone in ŷ_ui, so rankings are the same).
  */
-import type { CsrMatrix } from '../data/csr.js';
-import { Rng } from '../data/random.js';
-import type { EvalSet } from '../data/split-types.js';
-import type { Activation, Backend, CsrOperand } from '../engine/backend.js';
-import { getBackend } from '../engine/index.js';
-import { validationNdcg } from '../eval/validation.js';
-import { rowBatches } from '../nn/batches.js';
-import { xavierUniform } from '../nn/init.js';
-import { Adam } from '../nn/optimizers.js';
-import { exportParameters, importParameters, Parameter } from '../nn/parameter.js';
-import { ScratchBuffer } from '../nn/scratch.js';
-import { SparseInputLayer } from '../nn/sparse-input.js';
-import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { checkValidationShape, iterativeFitOptions } from './iterative-fit.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import { Rng } from '../../data/random.js';
+import type { EvalSet } from '../../data/split-types.js';
+import type { Activation, Backend, CsrOperand } from '../../engine/backend.js';
+import { getBackend } from '../../engine/index.js';
+import { validationNdcg } from '../../eval/validation.js';
+import { rowBatches } from '../../nn/batches.js';
+import { xavierUniform } from '../../nn/init.js';
+import { Adam } from '../../nn/optimizers.js';
+import { exportParameters, importParameters, Parameter } from '../../nn/parameter.js';
+import { ScratchBuffer } from '../../nn/scratch.js';
+import { SparseInputLayer } from '../../nn/sparse-input.js';
+import { trainIteratively, type TrainReport } from '../../train/loop.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../../train/trainable.js';
+import { checkNumber, resolveHyperParameters } from '../hyper-parameters.js';
+import { checkValidationShape, iterativeFitOptions } from '../iterative-fit.js';
+import type { FitContext, ModelFactory, ModelState, Recommender } from '../model.js';
+import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from '../model-support.js';
 
 const NAME = 'cdae';
 const DEFAULT_SEED = 0;

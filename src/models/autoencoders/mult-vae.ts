@@ -17,10 +17,10 @@
  * notebook trains 200 epochs and keeps the best validation NDCG@100; here the
  * default is at most 100 epochs with patience 20 (`epochs`, `patience`).
  */
-import type { Rng } from '../data/random.js';
-import { ScratchBuffer } from '../nn/scratch.js';
-import { checkNumber } from './hyper-parameters.js';
-import type { ModelFactory } from './model.js';
+import type { Rng } from '../../data/random.js';
+import { ScratchBuffer } from '../../nn/scratch.js';
+import { checkNumber } from '../hyper-parameters.js';
+import type { ModelFactory } from '../model.js';
 import { multinomialAutoencoderFactory, type LatentCode, type MultinomialAutoencoderVariant } from './multinomial-autoencoder.js';
 
 const NAME = 'mult-vae';

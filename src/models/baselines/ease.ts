@@ -13,14 +13,14 @@
  * nItems³ and memory as 12 · nItems² bytes: this suits catalogues up to some
  * ten thousand items; beyond that use itemknn.
  */
-import type { CsrMatrix } from '../data/csr.js';
-import { NotPositiveDefiniteError } from '../linalg/cholesky.js';
-import { allocateDenseSquare, gramSteps } from '../linalg/gram.js';
-import { spdInverseSteps } from '../linalg/spd-inverse.js';
-import { getBackend } from '../engine/index.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { allocateScores, checkScoreInput, driveSteps, requireFitted, requireTensor } from './model-support.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import { NotPositiveDefiniteError } from '../../engine/linalg/cholesky.js';
+import { allocateDenseSquare, gramSteps } from '../../engine/linalg/gram.js';
+import { spdInverseSteps } from '../../engine/linalg/spd-inverse.js';
+import { getBackend } from '../../engine/index.js';
+import type { FitContext, ModelFactory, ModelState, Recommender } from '../model.js';
+import { checkNumber, resolveHyperParameters } from '../hyper-parameters.js';
+import { allocateScores, checkScoreInput, driveSteps, requireFitted, requireTensor } from '../model-support.js';
 
 const NAME = 'ease';
 /** RecBole's default; its tuned value for ML-1M is 1000 (REFERENCE.md §3). */

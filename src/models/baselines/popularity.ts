@@ -4,10 +4,10 @@
  * Equal counts are left equal; rankers order them by lower item index
  * (src/eval/top-k.ts), so the ranking is deterministic.
  */
-import type { CsrMatrix } from '../data/csr.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { resolveHyperParameters } from './hyper-parameters.js';
-import { allocateScores, checkScoreInput, requireFitted, requireTensor } from './model-support.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import type { FitContext, ModelFactory, ModelState, Recommender } from '../model.js';
+import { resolveHyperParameters } from '../hyper-parameters.js';
+import { allocateScores, checkScoreInput, requireFitted, requireTensor } from '../model-support.js';
 
 const NAME = 'popularity';
 const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({});
