@@ -42,7 +42,7 @@ import { evaluateRatings } from '../src/eval/evaluate.js';
 import { prepareData } from '../src/experiment/prepare.js';
 import { AutoRecRecommender, itemAutoRecFactory, type AutoRecVariant } from '../src/models/autoencoders/autorec.js';
 
-const defaults = itemAutoRecFactory.defaults;
+const defaults = itemAutoRecFactory.settings.defaults;
 const { values: args } = parseArgs({
   options: {
     dataset: { type: 'string', default: 'ml-100k' },

@@ -61,7 +61,7 @@ const result = {
   splitFile,
   lambda,
   items: split.itemIds.length,
-  trainInteractions: split.train.nnz,
+  trainInteractions: split.train.matrix.nnz,
   testUsers: evaluation.users,
   recoder: { fitSeconds: recoderFitSeconds, metrics: recoderMetrics, engine: describeBackend() },
   numpy: { fitSeconds: peer.fitSeconds, metrics: peer.metrics, version: peer.numpyVersion, blas: peer.blas, openblasCoretype: coreType ?? null },

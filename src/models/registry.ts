@@ -13,7 +13,6 @@ import { multDaeFactory } from './autoencoders/mult-dae.js';
 import { multVaeFactory } from './autoencoders/mult-vae.js';
 import { popularityFactory } from './baselines/popularity.js';
 import { recVaeFactory } from './autoencoders/recvae.js';
-import { parseHyperParameterStrings } from './hyper-parameters.js';
 
 const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory];
 
@@ -51,5 +50,5 @@ export function listModelFactories(): ModelFactory[] {
  * the given names: `factory.create` merges the defaults under them.
  */
 export function parseHyperParameters(factory: ModelFactory, values: Readonly<Record<string, string>>): Record<string, unknown> {
-  return parseHyperParameterStrings(factory.name, factory.defaults, values);
+  return factory.settings.parse(values);
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +63,7 @@ for (const underTest of backendsUnderTest()) {
       if (backend === undefined) return;
       const data = plantedRatings(60, 50, 7);
       const model = new AutoRecRecommender(variant, SMALL, backend);
-      await model.fit(data.train, { seed: 3 });
+      await model.fit(interactionsOnly(data.train), { seed: 3 });
       const rmse = evaluateRatings(model, data.test).metrics.rmse.mean;
       const baseline = meanPredictorRmse(data);
       assert.ok(rmse < 0.6 * baseline, `autorec-${variant} RMSE ${rmse.toFixed(3)} vs mean predictor ${baseline.toFixed(3)}`);
@@ -78,7 +79,7 @@ for (const underTest of backendsUnderTest()) {
     const data = plantedRatings(40, 30, 11);
     const validationSet = data.test;
     const model = new AutoRecRecommender('item', { ...SMALL, batchSize: 7, epochs: 60, patience: 5, lambda: 0 }, backend);
-    await model.fit(data.train, { seed: 1, validation: validationSet });
+    await model.fit(interactionsOnly(data.train), { seed: 1, validation: validationSet });
     const report = model.trainingReport!;
     assert.ok(report.epochs.every((e) => e.validation !== undefined));
     const scores = report.epochs.map((e) => e.validation!.score);
@@ -88,7 +89,7 @@ for (const underTest of backendsUnderTest()) {
     assert.ok(Math.abs(rmse - report.bestScore!) < 1e-5, `kept model RMSE ${rmse} vs best ${report.bestScore}`);
 
     const sgd = new AutoRecRecommender('user', { ...SMALL, optimizer: 'sgd', learningRate: 0.002, batchSize: 8, epochs: 40 }, backend);
-    await sgd.fit(data.train, { seed: 1 });
+    await sgd.fit(interactionsOnly(data.train), { seed: 1 });
     const losses = sgd.trainingReport!.epochs.map((e) => e.loss);
     assert.ok(losses.at(-1)! < 0.5 * losses[0]!, `SGD objective ${losses[0]} → ${losses.at(-1)}`);
   });
@@ -106,9 +107,9 @@ test('autorec predicts the default rating for users and items without training r
   const train = withColdUserAndItem();
   for (const variant of VARIANTS) {
     const model = new AutoRecRecommender(variant, { hidden: 4, epochs: 5, defaultRating: 2.5 });
-    await model.fit(train, { seed: 1 });
+    await model.fit(interactionsOnly(train), { seed: 1 });
     const users = Int32Array.from([0, 1, 2, 3]);
-    const scores = model.scoreRows(train, users);
+    const scores = model.score({ histories: train, users: users });
     for (let u = 0; u < 4; u++) {
       for (let i = 0; i < 5; i++) {
         const score = scores[u * 5 + i]!;
@@ -122,15 +123,15 @@ test('autorec predicts the default rating for users and items without training r
 test('I-AutoRec needs training users; U-AutoRec encodes any input row', async () => {
   const train = withColdUserAndItem();
   const item = new AutoRecRecommender('item', { hidden: 4, epochs: 5 });
-  await item.fit(train, { seed: 1 });
-  assert.throws(() => item.scoreRows(train), /predicts only for the users it was trained on/);
-  assert.throws(() => item.scoreRows(train, Int32Array.from([0, 1, 2, 9])), /users\[3\] = 9 is not a training user index/);
+  await item.fit(interactionsOnly(train), { seed: 1 });
+  assert.throws(() => item.score({ histories: train }), /predicts only for the users it was trained on/);
+  assert.throws(() => item.score({ histories: train, users: Int32Array.from([0, 1, 2, 9]) }), /users\[3\] = 9 is not a training user index/);
   const newVisitor = csrFromCoo(1, 5, [0, 0], [0, 1], [5, 4]);
-  assert.deepEqual([...item.scoreRows(newVisitor, Int32Array.of(-1))], [3, 3, 3, 3, 3]);
+  assert.deepEqual([...item.score({ histories: newVisitor, users: Int32Array.of(-1) })], [3, 3, 3, 3, 3]);
 
   const user = new AutoRecRecommender('user', { hidden: 4, epochs: 20, learningRate: 0.05 });
-  await user.fit(train, { seed: 1 });
-  const scores = user.scoreRows(newVisitor);
+  await user.fit(interactionsOnly(train), { seed: 1 });
+  const scores = user.score({ histories: newVisitor });
   assert.ok([0, 1, 2, 3].some((i) => scores[i] !== 3), 'a new user with ratings gets predictions, not only defaults');
   assert.equal(scores[4], 3, 'the item without training ratings gets the default');
 });
@@ -139,8 +140,8 @@ test('autorec fits are reproducible from the seed', async () => {
   const data = plantedRatings(20, 15, 5);
   const scores = async (seed: number) => {
     const model = new AutoRecRecommender('item', { hidden: 6, epochs: 5, batchSize: 4 });
-    await model.fit(data.train, { seed });
-    return model.scoreRows(data.train, data.test.users);
+    await model.fit(interactionsOnly(data.train), { seed });
+    return model.score({ histories: data.train, users: data.test.users });
   };
   assert.deepEqual(await scores(4), await scores(4));
   assert.notDeepEqual(await scores(4), await scores(5));
@@ -152,7 +153,7 @@ test('autorec models survive a save and load through the model file unchanged', 
   try {
     for (const name of ['autorec-item', 'autorec-user']) {
       const model = getModelFactory(name).create({ hidden: 8, epochs: 10 });
-      await model.fit(data.train, { seed: 2 });
+      await model.fit(interactionsOnly(data.train), { seed: 2 });
       const modelDir = join(dir, name);
       await saveModel(modelDir, model, {
         data: { name: 'planted', fingerprint: 'sha256:test', nUsers: 30, nItems: 20, nInteractions: data.train.nnz },
@@ -165,7 +166,7 @@ test('autorec models survive a save and load through the model file unchanged', 
       assert.equal(loaded.predictsRatings, true);
       assert.deepEqual(loaded.hyperParameters, model.hyperParameters);
       const users = Int32Array.from({ length: 30 }, (_, u) => (u === 29 ? -1 : u));
-      assert.deepEqual(loaded.scoreRows(data.train, users), model.scoreRows(data.train, users), name);
+      assert.deepEqual(loaded.score({ histories: data.train, users: users }), model.score({ histories: data.train, users: users }), name);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -177,7 +178,7 @@ test('a cancelled autorec fit rejects and leaves the model unfitted', async () =
   const model = new AutoRecRecommender('item', { hidden: 4, epochs: 50 });
   const controller = new AbortController();
   let epochs = 0;
-  const fit = model.fit(data.train, {
+  const fit = model.fit(interactionsOnly(data.train), {
     signal: controller.signal,
     onProgress: (p) => {
       if (p.phase === 'epoch' && ++epochs === 3) controller.abort(new Error('stop requested'));
@@ -185,7 +186,7 @@ test('a cancelled autorec fit rejects and leaves the model unfitted', async () =
   });
   await assert.rejects(fit, /stop requested/);
   assert.equal(model.nItems, 0);
-  assert.throws(() => model.scoreRows(data.train, data.test.users), /not fitted/);
+  assert.throws(() => model.score({ histories: data.train, users: data.test.users }), /not fitted/);
 });
 
 test('autorec rejects bad hyper-parameters and unusable data with the value and what was expected', async () => {
@@ -193,16 +194,16 @@ test('autorec rejects bad hyper-parameters and unusable data with the value and 
   assert.throws(() => new AutoRecRecommender('item', { hidden: 0 }), /'hidden' .* must be an integer ≥ 1, got 0/);
   assert.throws(() => new AutoRecRecommender('user', { learningRate: 0 }), /'learningRate' .* must be positive/);
   assert.throws(() => new AutoRecRecommender('user', { dropout: 0.5 }), /unknown hyper-parameter 'dropout'/);
-  await assert.rejects(new AutoRecRecommender('item').fit(csrFromCoo(3, 4, [], [], [])), /has no ratings/);
+  await assert.rejects(new AutoRecRecommender('item').fit(interactionsOnly(csrFromCoo(3, 4, [], [], []))), /has no ratings/);
   const broken = csrFromCoo(2, 2, [0, 1], [1, 0], [4, Number.NaN]);
-  await assert.rejects(new AutoRecRecommender('item').fit(broken), /user 1, item 0 is NaN/);
+  await assert.rejects(new AutoRecRecommender('item').fit(interactionsOnly(broken)), /user 1, item 0 is NaN/);
 });
 
 test('both autorec variants are registered with the paper-based defaults', () => {
   for (const name of ['autorec-item', 'autorec-user']) {
     const factory = getModelFactory(name);
-    assert.equal(factory.defaults['hidden'], 500);
-    assert.equal(factory.defaults['defaultRating'], 3);
+    assert.equal(factory.settings.defaults['hidden'], 500);
+    assert.equal(factory.settings.defaults['defaultRating'], 3);
     assert.equal(factory.create({}).predictsRatings, true);
   }
 });

@@ -37,10 +37,11 @@ import { trainIteratively, type TrainReport } from '../../train/loop.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../../train/trainable.js';
 import { AUTOREC_OPTIMIZERS, AutoRecNetwork, AutoRecTrainer, type AutoRecBatchResult, type AutoRecOptimizer } from './autorec-network.js';
 import { AutoRecPredictor, type AutoRecPredictorData, type AutoRecVariant } from './autorec-predictor.js';
-import { checkNumber, resolveHyperParameters } from '../hyper-parameters.js';
+import { checkNumber } from '../hyper-parameters.js';
 import { checkValidationShape, iterativeFitOptions } from '../iterative-fit.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from '../model.js';
-import { checkScoreInput, requireCsrTensors, requireFitted, requireTensor } from '../model-support.js';
+import type { FitContext, ModelFactory, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from '../model.js';
+import { checkQuery, requireCsrTensors, requireFitted, requireInputs, requireTensor } from '../model-support.js';
+import { defineSettings, type ModelSettings } from '../settings.js';
 
 export type { AutoRecVariant } from './autorec-predictor.js';
 
@@ -54,16 +55,21 @@ export type { AutoRecVariant } from './autorec-predictor.js';
  * 95 and 57; 80 epochs is within 0.015 of both, and with a validation set
  * training stops after `patience` epochs without improvement instead.
  */
-const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
-  hidden: 500,
-  lambda: 100,
-  learningRate: 0.01,
-  batchSize: 0,
-  epochs: 80,
-  patience: 20,
-  optimizer: 'adam',
-  defaultRating: 3,
-});
+const SETTING_SPECS = [
+  { name: 'hidden', type: 'integer', default: 500, min: 1, description: 'hidden width k (sigmoid), 500 in the paper' },
+  { name: 'lambda', type: 'number', default: 100, min: 0, scale: 'log', description: 'L2 weight λ of (λ/2)(‖W‖² + ‖V‖²)' },
+  { name: 'learningRate', type: 'number', default: 0.01, min: 0, exclusiveMin: true, scale: 'log', description: 'optimiser learning rate' },
+  { name: 'batchSize', type: 'integer', default: 0, min: 0, description: 'examples per step; 0 for all of them (full batch, as in the paper)' },
+  { name: 'epochs', type: 'integer', default: 80, min: 1, description: 'most epochs to train' },
+  { name: 'patience', type: 'integer', default: 20, min: 0, description: 'epochs without a better validation RMSE before stopping; 0 never stops early' },
+  { name: 'optimizer', type: 'choice', default: 'adam', choices: AUTOREC_OPTIMIZERS, description: 'adam, or sgd' },
+  { name: 'defaultRating', type: 'number', default: 3, description: 'prediction for a user or item without training ratings (the paper: 3)' },
+] as const;
+const SETTINGS: Record<AutoRecVariant, ModelSettings> = {
+  item: defineSettings('autorec-item', SETTING_SPECS),
+  user: defineSettings('autorec-user', SETTING_SPECS),
+};
+const INPUTS: readonly ModelInput[] = ['interactions'];
 
 /** Seed used when the fit context gives none, so an unseeded fit is still reproducible. */
 const DEFAULT_SEED = 0;
@@ -223,9 +229,8 @@ export class AutoRecRecommender implements Recommender {
     private readonly backend: Backend = getBackend(),
   ) {
     this.name = modelName(variant);
-    const resolved = resolveHyperParameters(this.name, DEFAULTS, hyperParameters);
-    this.settings = parseSettings(this.name, resolved);
-    this.hyperParameters = Object.freeze(resolved);
+    this.hyperParameters = SETTINGS[variant].resolve(hyperParameters);
+    this.settings = parseSettings(this.name, this.hyperParameters);
   }
 
   get nItems(): number {
@@ -237,7 +242,9 @@ export class AutoRecRecommender implements Recommender {
     return this.report;
   }
 
-  async fit(train: CsrMatrix, context?: FitContext): Promise<void> {
+  async fit(trainingData: TrainingData, context?: FitContext): Promise<void> {
+    requireInputs(this.name, INPUTS, trainingData);
+    const train = trainingData.matrix;
     if (train.nnz === 0) throw new Error(`${this.name}: the training matrix (${train.nRows} users × ${train.nCols} items) has no ratings`);
     const data = predictorData(this.variant, train, this.settings.defaultRating);
     const examples = this.variant === 'item' ? data.itemVectors! : train;
@@ -271,8 +278,10 @@ export class AutoRecRecommender implements Recommender {
    * default rating everywhere) and so requires it; U-AutoRec encodes the
    * input rows themselves and ignores `users`.
    */
-  scoreRows(input: CsrMatrix, users?: Int32Array): Float32Array {
-    checkScoreInput(this.name, this.nItems, input);
+  score(query: ScoreQuery): Float32Array {
+    checkQuery(this.name, this.nItems, INPUTS, query);
+    const input = query.histories;
+    let users = query.users;
     if (users === undefined) {
       if (this.variant === 'item') {
         throw new Error(`${this.name} predicts only for the users it was trained on: pass each row's training user index (-1 for an unknown user)`);
@@ -333,7 +342,9 @@ function autoRecFactory(variant: AutoRecVariant, description: string): ModelFact
   return {
     name: modelName(variant),
     description,
-    defaults: DEFAULTS,
+    settings: SETTINGS[variant],
+    inputs: INPUTS,
+    predictsRatings: true,
     create: (hyperParameters) => new AutoRecRecommender(variant, hyperParameters),
     restore: (hyperParameters, state, nItems) => AutoRecRecommender.fromState(variant, hyperParameters, state, nItems),
   };

@@ -21,22 +21,21 @@ import type { Rng } from '../../data/random.js';
 import { ScratchBuffer } from '../../nn/scratch.js';
 import { checkNumber } from '../hyper-parameters.js';
 import type { ModelFactory } from '../model.js';
-import { multinomialAutoencoderFactory, type LatentCode, type MultinomialAutoencoderVariant } from './multinomial-autoencoder.js';
+import { defineSettings } from '../settings.js';
+import {
+  multinomialAutoencoderFactory,
+  multinomialAutoencoderSettingSpecs,
+  type LatentCode,
+  type MultinomialAutoencoderVariant,
+} from './multinomial-autoencoder.js';
 
 const NAME = 'mult-vae';
 
-const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
-  hidden: [600],
-  latent: 200,
-  keepProbability: 0.5,
-  learningRate: 1e-3,
-  batchSize: 500,
-  epochs: 100,
-  patience: 20,
-  weightDecay: 0,
-  betaCap: 0.2,
-  totalAnnealSteps: 200_000,
-});
+const SETTINGS = defineSettings(NAME, [
+  ...multinomialAutoencoderSettingSpecs({ hidden: [600], weightDecay: 0 }),
+  { name: 'betaCap', type: 'number', default: 0.2, min: 0, description: 'largest KL weight β (the notebook\'s anneal_cap)' },
+  { name: 'totalAnnealSteps', type: 'integer', default: 200_000, min: 0, description: 'updates over which β rises linearly from 0 to betaCap (the notebook\'s total_anneal_steps); 0: β = betaCap throughout' },
+]);
 
 /** β for the update after `updatesDone` updates: the notebook's min(anneal_cap, update_count / total_anneal_steps), or the cap when there is no annealing. */
 export function annealedBeta(updatesDone: number, betaCap: number, totalAnnealSteps: number): number {
@@ -163,8 +162,7 @@ export const multVaeVariant: MultinomialAutoencoderVariant = {
   description:
     'Mult-VAE (Liang et al. 2018): variational autoencoder with a multinomial likelihood, [I-600-200-600-I] tanh, KL weight β annealed to betaCap; ' +
     'scores any user row (fold-in). Hyper-parameters hidden, latent, keepProbability, learningRate, batchSize, epochs, patience, weightDecay, betaCap, totalAnnealSteps.',
-  defaults: DEFAULTS,
-  checkExtraSettings: (resolved) => void annealing(resolved),
+  settings: SETTINGS,
   latentCode: (resolved, latent) => {
     const { betaCap, totalAnnealSteps } = annealing(resolved);
     return new GaussianCode(latent, betaCap, totalAnnealSteps);

@@ -13,18 +13,20 @@
  * nItems³ and memory as 12 · nItems² bytes: this suits catalogues up to some
  * ten thousand items; beyond that use itemknn.
  */
-import type { CsrMatrix } from '../../data/csr.js';
 import { NotPositiveDefiniteError } from '../../engine/linalg/cholesky.js';
 import { allocateDenseSquare, gramSteps } from '../../engine/linalg/gram.js';
 import { spdInverseSteps } from '../../engine/linalg/spd-inverse.js';
 import { getBackend } from '../../engine/index.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from '../model.js';
-import { checkNumber, resolveHyperParameters } from '../hyper-parameters.js';
-import { allocateScores, checkScoreInput, driveSteps, requireFitted, requireTensor } from '../model-support.js';
+import type { FitContext, ModelFactory, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from '../model.js';
+import { allocateScores, checkQuery, driveSteps, requireFitted, requireInputs, requireTensor } from '../model-support.js';
+import { defineSettings } from '../settings.js';
 
 const NAME = 'ease';
 /** RecBole's default; its tuned value for ML-1M is 1000 (REFERENCE.md §3). */
-const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({ lambda: 250 });
+const SETTINGS = defineSettings(NAME, [
+  { name: 'lambda', type: 'number', default: 250, min: 0, scale: 'log', description: 'L2 weight λ added to the diagonal of XᵀX (RecBole default 250; 1000 tuned on ML-1M)' },
+]);
+const INPUTS: readonly ModelInput[] = ['interactions'];
 
 export class EaseRecommender implements Recommender {
   readonly name = NAME;
@@ -36,16 +38,17 @@ export class EaseRecommender implements Recommender {
   private weights: Float32Array = new Float32Array(0);
 
   constructor(hyperParameters: Record<string, unknown> = {}) {
-    const resolved = resolveHyperParameters(NAME, DEFAULTS, hyperParameters);
-    this.lambda = checkNumber(NAME, 'lambda', resolved['lambda'], { min: 0 });
-    this.hyperParameters = Object.freeze(resolved);
+    this.hyperParameters = SETTINGS.resolve(hyperParameters);
+    this.lambda = this.hyperParameters['lambda'] as number;
   }
 
   get nItems(): number {
     return this.itemCount;
   }
 
-  async fit(train: CsrMatrix, context?: FitContext): Promise<void> {
+  async fit(data: TrainingData, context?: FitContext): Promise<void> {
+    requireInputs(NAME, INPUTS, data);
+    const train = data.matrix;
     const n = train.nCols;
     const gram = allocateDenseSquare(n, `EASE on ${n} items`);
     await driveSteps(gramSteps(train, gram), context);
@@ -87,8 +90,9 @@ export class EaseRecommender implements Recommender {
   }
 
   /** x · B for each input row: the rows of B of the row's items, weighted by their values. */
-  scoreRows(input: CsrMatrix): Float32Array {
-    checkScoreInput(NAME, this.itemCount, input);
+  score(query: ScoreQuery): Float32Array {
+    checkQuery(NAME, this.itemCount, INPUTS, query);
+    const input = query.histories;
     const scores = allocateScores(input.nRows, this.itemCount);
     getBackend().csrMatmul(1, input, this.weights, this.itemCount, 0, scores);
     return scores;
@@ -111,7 +115,9 @@ export class EaseRecommender implements Recommender {
 export const easeFactory: ModelFactory = {
   name: NAME,
   description: 'EASE (Steck 2019): closed-form item × item linear autoencoder with zero diagonal; hyper-parameter lambda (L2).',
-  defaults: DEFAULTS,
+  settings: SETTINGS,
+  inputs: INPUTS,
+  predictsRatings: false,
   create: (hyperParameters) => new EaseRecommender(hyperParameters),
   restore: (hyperParameters, state, nItems) => EaseRecommender.fromState(hyperParameters, state, nItems),
 };
