@@ -19,6 +19,7 @@ export interface NumberSetting extends SettingBase {
   readonly min?: number;
   readonly exclusiveMin?: boolean;
   readonly max?: number;
+  readonly exclusiveMax?: boolean;
   /** How a search samples it: 'log' for rates and regularisation strengths. */
   readonly scale?: 'linear' | 'log';
 }
@@ -98,7 +99,7 @@ export function describeSetting(spec: SettingSpec): string {
     case 'integer': {
       const what = spec.type === 'integer' ? 'an integer' : 'a finite number';
       const low = spec.min !== undefined ? `${spec.exclusiveMin ? '>' : '≥'} ${spec.min}` : '';
-      const high = spec.max !== undefined ? `≤ ${spec.max}` : '';
+      const high = spec.max !== undefined ? `${spec.exclusiveMax ? '<' : '≤'} ${spec.max}` : '';
       return [what, [low, high].filter(Boolean).join(' and ')].filter(Boolean).join(' ');
     }
     case 'boolean':
@@ -114,7 +115,7 @@ export function describeSetting(spec: SettingSpec): string {
 function inNumberRange(spec: NumberSetting | ListSetting, value: unknown, integer: boolean): boolean {
   if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) return false;
   if (spec.min !== undefined && (value < spec.min || ('exclusiveMin' in spec && spec.exclusiveMin && value === spec.min))) return false;
-  if ('max' in spec && spec.max !== undefined && value > spec.max) return false;
+  if ('max' in spec && spec.max !== undefined && (value > spec.max || (spec.exclusiveMax && value === spec.max))) return false;
   return true;
 }
 

@@ -114,7 +114,7 @@ test('evaluateRanking explains bad metrics and mismatched models', () => {
   assert.throws(() => evaluateRanking(model, rankingSet, { metrics: ['nDCG@x'] }), /cutoff after '@' must be a positive integer/);
   assert.throws(() => evaluateRanking({ ...model, nItems: 7 }, rankingSet), /model scores 7 items but the evaluation set has 6/);
   const shortScores: Scorer = { score: ({ histories: input }) => new Float32Array(input.nRows * 5) };
-  assert.throws(() => evaluateRanking(shortScores, rankingSet), /scoreRows returned 15 scores for 3 rows × 6 items \(expected 18\)/);
+  assert.throws(() => evaluateRanking(shortScores, rankingSet), /score returned 15 scores for 3 rows × 6 items \(expected 18\)/);
 });
 
 // Ratings: users 0 and 1 have targets, user 2 has none.

@@ -190,9 +190,9 @@ test('a cancelled autorec fit rejects and leaves the model unfitted', async () =
 });
 
 test('autorec rejects bad hyper-parameters and unusable data with the value and what was expected', async () => {
-  assert.throws(() => new AutoRecRecommender('item', { optimizer: 'rprop' }), /'optimizer' .* must be one of adam, sgd, got "rprop"/);
+  assert.throws(() => new AutoRecRecommender('item', { optimizer: 'rprop' }), /'optimizer' .* must be one of 'adam', 'sgd', got "rprop"/);
   assert.throws(() => new AutoRecRecommender('item', { hidden: 0 }), /'hidden' .* must be an integer ≥ 1, got 0/);
-  assert.throws(() => new AutoRecRecommender('user', { learningRate: 0 }), /'learningRate' .* must be positive/);
+  assert.throws(() => new AutoRecRecommender('user', { learningRate: 0 }), /'learningRate' .* must be a finite number > 0, got 0/);
   assert.throws(() => new AutoRecRecommender('user', { dropout: 0.5 }), /unknown hyper-parameter 'dropout'/);
   await assert.rejects(new AutoRecRecommender('item').fit(interactionsOnly(csrFromCoo(3, 4, [], [], []))), /has no ratings/);
   const broken = csrFromCoo(2, 2, [0, 1], [1, 0], [4, Number.NaN]);

@@ -135,6 +135,6 @@ test('CDAE: a saved model loads through the registry and scores identically; bad
     await rm(dir, { recursive: true, force: true });
   }
   assert.deepEqual([factory.settings.defaults['hidden'], factory.settings.defaults['corruption'], factory.settings.defaults['negatives'], factory.settings.defaults['activation']], [64, 0.5, 5, 'relu']);
-  assert.throws(() => factory.create({ corruption: 1 }), /'corruption' of model 'cdae' must be in \[0, 1\), got 1/);
-  assert.throws(() => factory.create({ activation: 'swish' }), /'activation' of model 'cdae' must be one of relu, sigmoid, tanh, identity/);
+  assert.throws(() => factory.create({ corruption: 1 }), /'corruption' of model 'cdae' must be a finite number ≥ 0 and < 1, got 1/);
+  assert.throws(() => factory.create({ activation: 'swish' }), /'activation' of model 'cdae' must be one of 'relu', 'sigmoid', 'tanh', 'identity'/);
 });

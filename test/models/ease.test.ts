@@ -44,6 +44,6 @@ test('EASE with λ = 0 and an item nobody chose fails with a clear message', asy
 
 test('EASE rejects a negative or non-numeric lambda', () => {
   assert.throws(() => easeFactory.create({ lambda: -1 }), /'lambda' of model 'ease' must be a finite number ≥ 0, got -1/);
-  assert.throws(() => easeFactory.create({ lambda: '5' }), /'lambda' of model 'ease' must be a number/);
+  assert.throws(() => easeFactory.create({ lambda: '5' }), /'lambda' of model 'ease' must be a finite number ≥ 0, got "5"/);
   assert.deepEqual(easeFactory.create({}).hyperParameters, { lambda: 250 });
 });

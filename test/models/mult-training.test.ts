@@ -241,8 +241,8 @@ test('the registry has both models with the notebook defaults, and bad hyper-par
   assert.deepEqual([vae['hidden'], vae['latent'], vae['keepProbability'], vae['batchSize'], vae['betaCap'], vae['totalAnnealSteps'], vae['weightDecay']], [[600], 200, 0.5, 500, 0.2, 200_000, 0]);
   const dae = getModelFactory('mult-dae').settings.defaults;
   assert.deepEqual([dae['hidden'], dae['latent'], dae['keepProbability'], dae['batchSize'], dae['weightDecay']], [[], 200, 0.5, 500, 0.01]);
-  assert.throws(() => getModelFactory('mult-vae').create({ keepProbability: 0 }), /'keepProbability' of model 'mult-vae' must be in \(0, 1\], got 0/);
-  assert.throws(() => getModelFactory('mult-dae').create({ hidden: [600, 0] }), /'hidden' of model 'mult-dae' must be a list of positive integers/);
+  assert.throws(() => getModelFactory('mult-vae').create({ keepProbability: 0 }), /'keepProbability' of model 'mult-vae' must be a finite number > 0 and ≤ 1, got 0/);
+  assert.throws(() => getModelFactory('mult-dae').create({ hidden: [600, 0] }), /'hidden' of model 'mult-dae' must be a list of integers ≥ 1/);
   assert.throws(() => getModelFactory('mult-vae').create({ totalAnnealSteps: 1.5 }), /'totalAnnealSteps' of model 'mult-vae' must be an integer/);
   assert.throws(() => getModelFactory('mult-dae').create({ betaCap: 0.2 }), /unknown hyper-parameter 'betaCap' for model 'mult-dae'/);
   assert.throws(() => getModelFactory('mult-vae').create({}).score({ histories: CsrMatrix.empty(1, 3) }), /model 'mult-vae' is not fitted/);

@@ -151,5 +151,5 @@ test('RecVAE: a saved model loads through the registry and scores identically; d
     [600, 200, 5, 0.5, 0.005, [0.15, 0.75, 0.1], 5e-4, 500, 3, 1],
   );
   assert.throws(() => factory.create({ mixtureWeights: [0.5, 0.5, 0.5] }), /'mixtureWeights' of model 'recvae' must be three positive numbers summing to 1/);
-  assert.throws(() => factory.create({ keepProbability: 0 }), /'keepProbability' of model 'recvae' must be in \(0, 1\]/);
+  assert.throws(() => factory.create({ keepProbability: 0 }), /'keepProbability' of model 'recvae' must be a finite number > 0 and ≤ 1, got 0/);
 });

@@ -59,7 +59,7 @@ const HIDDEN_ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh', 'i
 
 const SETTINGS = defineSettings(NAME, [
   { name: 'hidden', type: 'integer', default: 64, min: 1, description: 'hidden width (RecBole default 64)' },
-  { name: 'corruption', type: 'number', default: 0.5, min: 0, max: 0.999999, description: 'q: probability of dropping an input entry in training' },
+  { name: 'corruption', type: 'number', default: 0.5, min: 0, max: 1, exclusiveMax: true, description: 'q: probability of dropping an input entry in training' },
   { name: 'negatives', type: 'integer', default: 5, min: 0, description: 'negative items sampled per observed item' },
   { name: 'activation', type: 'choice', default: 'relu', choices: HIDDEN_ACTIVATIONS, description: 'hidden activation' },
   { name: 'lambda', type: 'number', default: 0.01, min: 0, scale: 'log', description: 'λ of the L2 terms (eq. 8)' },
