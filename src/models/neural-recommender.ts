@@ -57,11 +57,21 @@ export interface NeuralModelSpec<Settings extends IterativeFitSettings & { reado
   trainingExamples?(train: TrainingData): TrainingData;
   /** Extra numbers the checkpoint signature must match (default: the catalogue size). */
   signatureShape?(train: TrainingData): Record<string, number>;
+  /** True for rating predictors (default false: ranking scores). */
+  readonly predictsRatings?: boolean;
+  /** The model-selection score after each epoch (default: validation NDCG@100, higher is better). */
+  validate?(network: Network, validation: EvalSet, settings: Settings): ValidationResult;
+  /** Whether a higher `validate` score is better (default true). */
+  readonly higherIsBetter?: boolean;
+  /** Called when training or loading has set the weights, before the network is installed (e.g. to refresh caches of them). */
+  weightsSet?(network: Network): void;
+  /** What the model saves besides its parameters (default: nothing). */
+  exportExtra?(network: Network): ModelState;
 }
 
 export class NeuralRecommender<Settings extends IterativeFitSettings & { readonly batchSize: number }, Network extends NeuralNetwork> implements Recommender {
   readonly name: string;
-  readonly predictsRatings = false;
+  readonly predictsRatings: boolean;
   readonly hyperParameters: Readonly<Record<string, unknown>>;
   readonly settings: Settings;
   private network: Network | undefined;
@@ -74,6 +84,7 @@ export class NeuralRecommender<Settings extends IterativeFitSettings & { readonl
     private readonly backend: Backend = getBackend(),
   ) {
     this.name = spec.name;
+    this.predictsRatings = spec.predictsRatings ?? false;
     this.hyperParameters = spec.settings.resolve(hyperParameters);
     this.settings = spec.parseSettings(this.hyperParameters);
   }
@@ -108,13 +119,18 @@ export class NeuralRecommender<Settings extends IterativeFitSettings & { readonl
     const shape = this.spec.signatureShape ? this.spec.signatureShape(train) : { items: matrix.nCols };
     const report = await trainIteratively(
       this.spec.createTraining(this.backend, network, examples, this.settings, initialisation),
-      iterativeFitOptions(this.settings, context, seed, validate, { higherIsBetter: true, modelSignature: checkpointSignature(this.name, this.hyperParameters, shape) }),
+      iterativeFitOptions(this.settings, context, seed, validate, {
+        higherIsBetter: this.spec.higherIsBetter ?? true,
+        modelSignature: checkpointSignature(this.name, this.hyperParameters, shape),
+      }),
     );
+    this.spec.weightsSet?.(network);
     this.network = network;
     this.report = report;
   }
 
   private validationScore(network: Network, validation: EvalSet): ValidationResult {
+    if (this.spec.validate) return this.spec.validate(network, validation, this.settings);
     const scorer = { nItems: network.items, score: (query: ScoreQuery) => this.scoreWith(network, query) };
     return validationNdcg(scorer, validation, this.settings.batchSize);
   }
@@ -132,7 +148,9 @@ export class NeuralRecommender<Settings extends IterativeFitSettings & { readonl
 
   exportState(): ModelState {
     requireFitted(this.name, this.nItems);
-    return { tensors: exportParameters(this.network!.parameters) };
+    const extra = this.spec.exportExtra?.(this.network!);
+    const tensors = { ...exportParameters(this.network!.parameters), ...extra?.tensors };
+    return extra?.extra !== undefined ? { tensors, extra: extra.extra } : { tensors };
   }
 
   /** Rebuilds a saved model (the factory's `restore`). */
@@ -147,6 +165,7 @@ export class NeuralRecommender<Settings extends IterativeFitSettings & { readonl
     const source = `saved '${spec.name}' model`;
     const network = spec.networkForState(backend, state, nItems, model.settings, source);
     importParameters(network.parameters, state.tensors, source);
+    spec.weightsSet?.(network);
     model.network = network;
     return model;
   }
@@ -159,7 +178,7 @@ export function neuralModelFactory<S extends IterativeFitSettings & { readonly b
     description: spec.description,
     settings: spec.settings,
     inputs: spec.inputs,
-    predictsRatings: false,
+    predictsRatings: spec.predictsRatings ?? false,
     create: (hyperParameters) => new NeuralRecommender(spec, hyperParameters),
     restore: (hyperParameters, state, nItems) => NeuralRecommender.fromState(spec, hyperParameters, state, nItems),
   };

@@ -64,7 +64,8 @@ import { checkNumber } from '../hyper-parameters.js';
 import type { ModelFactory } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import { defineSettings } from '../settings.js';
-import { fillStandardNormals } from './mult-vae.js';
+import { fillStandardNormals } from '../../nn/normal.js';
+import { LayerNorm } from '../../nn/layer-norm.js';
 
 const NAME = 'recvae';
 /** The authors' `nn.LayerNorm(hidden_dim, eps=0.1)`. */
@@ -137,56 +138,6 @@ function parseSettings(resolved: Readonly<Record<string, unknown>>): RecVaeSetti
   };
 }
 
-/** Layer normalisation over each row with a learned scale and shift (backend.layerNormRows documents the formulas). */
-class LayerNorm {
-  readonly scale: Parameter;
-  readonly shift: Parameter;
-  private readonly output = new ScratchBuffer();
-  private readonly normalised = new ScratchBuffer();
-  private readonly inputGrad = new ScratchBuffer();
-  private readonly inverseDeviations = new ScratchBuffer();
-  private lastRows = 0;
-
-  constructor(
-    private readonly backend: Backend,
-    name: string,
-    readonly width: number,
-  ) {
-    this.scale = new Parameter(`${name}.weight`, [width]);
-    this.shift = new Parameter(`${name}.bias`, [width]);
-    this.scale.value.fill(1);
-  }
-
-  get parameters(): Parameter[] {
-    return [this.scale, this.shift];
-  }
-
-  forward(x: Float32Array, rows: number): Float32Array {
-    const n = this.width;
-    const y = this.output.view(rows * n);
-    this.backend.layerNormRows(x, rows, n, this.scale.value, this.shift.value, LAYER_NORM_EPSILON, y, this.normalised.view(rows * n), this.inverseDeviations.view(rows));
-    this.lastRows = rows;
-    return y;
-  }
-
-  backward(gradOutput: Float32Array): Float32Array {
-    const [rows, n] = [this.lastRows, this.width];
-    const gradInput = this.inputGrad.view(rows * n);
-    this.backend.layerNormRowsBackward(
-      gradOutput,
-      this.normalised.view(rows * n),
-      this.inverseDeviations.view(rows),
-      rows,
-      n,
-      this.scale.value,
-      this.scale.grad,
-      this.shift.grad,
-      gradInput,
-    );
-    return gradInput;
-  }
-}
-
 /** The encoder above: densely connected swish + LayerNorm layers, then μ and log σ². */
 export class RecVaeEncoder {
   readonly inputLayer: SparseInputLayer;
@@ -217,7 +168,7 @@ export class RecVaeEncoder {
     this.inputLayer = new SparseInputLayer({ name: `${prefix}.fc1`, inputSize: items, outputSize: hidden, backend });
     const dense = (name: string, inputSize: number, outputSize: number) => new DenseLayer({ name: `${prefix}.${name}`, inputSize, outputSize, backend });
     this.hiddenLayers = Array.from({ length: depth - 1 }, (_, k) => dense(`fc${k + 2}`, hidden, hidden));
-    this.norms = Array.from({ length: depth }, (_, k) => new LayerNorm(backend, `${prefix}.ln${k + 1}`, hidden));
+    this.norms = Array.from({ length: depth }, (_, k) => new LayerNorm(backend, LAYER_NORM_EPSILON, `${prefix}.ln${k + 1}`, hidden));
     this.meanLayer = dense('fc_mu', hidden, latent);
     this.logVarianceLayer = dense('fc_logvar', hidden, latent);
     this.preActivations = this.norms.map(() => new ScratchBuffer());
