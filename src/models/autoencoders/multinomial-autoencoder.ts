@@ -41,7 +41,7 @@ import { ScratchBuffer } from '../../nn/scratch.js';
 import { SparseInputLayer } from '../../nn/sparse-input.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
 import { checkNumber } from '../hyper-parameters.js';
-import type { ModelFactory } from '../model.js';
+import type { ModelFactory, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import type { ModelSettings, SettingSpec } from '../settings.js';
 
@@ -72,6 +72,14 @@ export interface LatentCode {
   forwardInference(encoded: Float32Array, rows: number): Float32Array;
   /** The penalty's weight β for the update that follows `updatesDone` updates (annealing); 0 without a penalty. */
   penaltyWeight(updatesDone: number): number;
+  /** Settings the code derived from the training data (Mult-VAE's annealing steps), reported in the manifest. */
+  readonly derived?: Readonly<Record<string, number>>;
+}
+
+/** What a fit will do, for settings derived from the data (a schedule over the planned updates). */
+export interface TrainingPlan {
+  /** epochs × mini-batches per epoch. */
+  readonly plannedUpdates: number;
 }
 
 /** Mult-DAE's code: the encoder's tanh output, no noise, no penalty. */
@@ -409,8 +417,8 @@ export interface MultinomialAutoencoderVariant {
   readonly name: string;
   readonly description: string;
   readonly settings: ModelSettings;
-  /** A fresh code for one network (it holds per-batch buffers). */
-  latentCode(resolved: Readonly<Record<string, unknown>>, latent: number): LatentCode;
+  /** A fresh code for one network (it holds per-batch buffers); `plan` is absent for a network loaded to score. */
+  latentCode(resolved: Readonly<Record<string, unknown>>, latent: number, plan?: TrainingPlan): LatentCode;
 }
 
 /** The settings both models share, declared once; a variant adds its own (Mult-VAE's annealing). */
@@ -431,21 +439,27 @@ type Settings = MultinomialAutoencoderSettings & { readonly resolved: Readonly<R
 
 /** The network's part of a neural model spec (see neural-recommender.ts). */
 function multinomialSpec(variant: MultinomialAutoencoderVariant): NeuralModelSpec<Settings, MultinomialAutoencoderNetwork> {
-  const network = (backend: Backend, items: number, settings: Settings, rng?: Rng) =>
+  const network = (backend: Backend, items: number, settings: Settings, rng?: Rng, plan?: TrainingPlan) =>
     new MultinomialAutoencoderNetwork(
       backend,
       { items, hidden: settings.hidden, latent: settings.latent },
-      variant.latentCode(settings.resolved, settings.latent),
+      variant.latentCode(settings.resolved, settings.latent, plan),
       settings.keepProbability,
       rng,
     );
+  const planOf = (train: TrainingData, settings: Settings): TrainingPlan => {
+    let users = 0;
+    for (let r = 0; r < train.matrix.nRows; r++) if (train.matrix.rowLength(r) > 0) users++;
+    return { plannedUpdates: settings.epochs * Math.ceil(users / settings.batchSize) };
+  };
   return {
     name: variant.name,
     description: variant.description,
     settings: variant.settings,
     inputs: ['interactions'],
     parseSettings: (resolved) => ({ ...parseSettings(variant.name, resolved), resolved }),
-    createNetwork: (backend, train, settings, rng) => network(backend, train.matrix.nCols, settings, rng),
+    createNetwork: (backend, train, settings, rng) => network(backend, train.matrix.nCols, settings, rng, planOf(train, settings)),
+    exportExtra: (net) => (net.code.derived ? { tensors: {}, extra: { derived: { ...net.code.derived } } } : undefined),
     networkForState: (backend, _state, nItems, settings) => network(backend, nItems, settings),
     createTraining: (backend, net, examples, settings) => new MultinomialAutoencoderTraining(net, examples.matrix, settings, backend),
     // Any user's row, seen in training or not (the query's user indices are not used).

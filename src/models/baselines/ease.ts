@@ -13,9 +13,7 @@
  * nItems³ and memory as 12 · nItems² bytes: this suits catalogues up to some
  * ten thousand items; beyond that use itemknn.
  */
-import { NotPositiveDefiniteError } from '../../engine/linalg/cholesky.js';
-import { allocateDenseSquare, gramSteps } from '../../engine/linalg/gram.js';
-import { spdInverseSteps } from '../../engine/linalg/spd-inverse.js';
+import { regularisedGramInverse, zeroDiagonalWeights } from '../closed-form.js';
 import { getBackend } from '../../engine/index.js';
 import type { FitContext, ModelFactory, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from '../model.js';
 import { allocateScores, checkQuery, driveSteps, requireFitted, requireInputs, requireTensor } from '../model-support.js';
@@ -48,41 +46,13 @@ export class EaseRecommender implements Recommender {
 
   async fit(data: TrainingData, context?: FitContext): Promise<void> {
     requireInputs(NAME, INPUTS, data);
-    const train = data.matrix;
-    const n = train.nCols;
-    const gram = allocateDenseSquare(n, `EASE on ${n} items`);
-    await driveSteps(gramSteps(train, gram), context);
-    for (let i = 0; i < n; i++) gram[i * n + i] += this.lambda;
-    const backend = getBackend();
-    try {
-      if (backend.name === 'native') {
-        // One LAPACK call (dpotrf + dpotri on OpenBLAS's threads): no progress inside it, so
-        // give pending timers (a timeout signal) a turn and check for cancellation first.
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        context?.signal?.throwIfAborted();
-        context?.onProgress?.({ phase: 'inverse', done: 0, total: n });
-        backend.spdInverse(gram, n);
-        context?.onProgress?.({ phase: 'inverse', done: n, total: n });
-      } else {
-        await driveSteps(spdInverseSteps(gram, n), context);
-      }
-    } catch (e) {
-      if (!(e instanceof NotPositiveDefiniteError)) throw e;
-      throw new Error(
-        `EASE: XᵀX + λI is not positive definite (λ = ${this.lambda}, failed at item ${e.pivotIndex}); ` +
-          `with λ = 0 every item needs interactions and the item columns must be linearly independent: use λ > 0`,
-        { cause: e },
-      );
-    }
-    const inverse = gram;
-    const negatedReciprocalDiagonal = new Float64Array(n);
-    for (let j = 0; j < n; j++) negatedReciprocalDiagonal[j] = -1 / inverse[j * n + j]!;
-    const weights = new Float32Array(n * n);
-    for (let i = 0; i < n; i++) {
-      const row = i * n;
-      for (let j = 0; j < n; j++) weights[row + j] = inverse[row + j]! * negatedReciprocalDiagonal[j]!;
-      weights[row + i] = 0;
-    }
+    const n = data.matrix.nCols;
+    const lambda = this.lambda;
+    const inverse = await regularisedGramInverse(NAME, data.matrix, () => lambda, context, (pivot) =>
+      `EASE: XᵀX + λI is not positive definite (λ = ${lambda}, failed at item ${pivot}); ` +
+      `with λ = 0 every item needs interactions and the item columns must be linearly independent: use λ > 0`,
+    );
+    const weights = zeroDiagonalWeights(inverse, n);
     context?.onProgress?.({ phase: 'weights', done: n, total: n });
     // Assigned only now, so a cancelled or failed fit leaves the previous state intact.
     this.weights = weights;
