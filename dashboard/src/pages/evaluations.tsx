@@ -73,7 +73,7 @@ function SideBySide({ a, b, metrics }: { a: EvaluationRun; b: EvaluationRun; met
   return (
     <div class="panel" data-testid="side-by-side">
       <h3>Side by side</h3>
-      <table class="grid">
+      <table class="grid side">
         <thead>
           <tr><th /><th>A: {label(a)}</th><th>B: {label(b)}</th><th>B − A</th></tr>
         </thead>
@@ -95,7 +95,7 @@ function SideBySide({ a, b, metrics }: { a: EvaluationRun; b: EvaluationRun; met
                 <th>{m}</th>
                 <td>{fixed(ma)} ± {fixed(a.stderr[m])}</td>
                 <td>{fixed(mb)} ± {fixed(b.stderr[m])}</td>
-                <td class={diff === null ? '' : better ? 'good' : 'bad'}>
+                <td class={`diff ${diff === null ? '' : better ? 'good' : 'bad'}`}>
                   {diff === null ? '—' : `${diff >= 0 ? '+' : ''}${fixed(diff)} ± ${fixed(se)}`}
                   {diff !== null && se > 0 && Math.abs(diff) > 2 * se ? ' *' : ''}
                 </td>

@@ -1,6 +1,6 @@
 /** Overview: what the store holds, events per day, the served model, and the service's own request rates and latencies (refreshing). */
 import { useMemo } from 'preact/hooks';
-import type uPlot from 'uplot';
+import uPlot from 'uplot';
 import { api, type EventsPerDay, type WindowStats } from '../api';
 import { Chart } from '../chart';
 import { count, duration, fixed, ms, when } from '../format';
@@ -15,9 +15,19 @@ function EventsChart({ perDay }: { perDay: EventsPerDay }) {
   );
   const options = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(
     () => ({
-      scales: { x: { time: true } },
-      series: [{ label: 'day' }, { label: 'events', stroke: '#2563eb', fill: 'rgba(37, 99, 235, 0.15)', points: { show: perDay.days.length < 60 } }],
-      axes: [{}, { label: 'events per day', size: 60 }],
+      // Days are UTC days: show them so whatever the browser's time zone.
+      tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      // Room on the right for the last day's label.
+      padding: [12, 48, 0, 0],
+      scales: { x: { time: true }, y: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(1, max * 1.1)] } },
+      series: [
+        { label: 'day', value: (_u: uPlot, ts: number | null) => (ts === null ? '--' : new Date(ts * 1000).toISOString().slice(0, 10)) },
+        { label: 'events', stroke: '#2563eb', fill: 'rgba(37, 99, 235, 0.15)', points: { show: perDay.days.length < 60 } },
+      ],
+      axes: [
+        { incrs: [1, 2, 7, 14, 30.4375, 91.3125, 182.625, 365.25, 730.5, 1826.25].map((days) => days * 86400), values: (_u: uPlot, splits: number[]) => splits.map((ts) => new Date(ts * 1000).toISOString().slice(0, 10)), space: 80 },
+        { label: 'events per day', size: 60 },
+      ],
       legend: { live: true },
     }),
     [perDay],

@@ -8,11 +8,13 @@ import { api, type FoundItem, type Recommendations } from '../api';
 import { fixed, when } from '../format';
 import { useApi } from '../use-api';
 
-const SOURCE_MEANING: Record<Recommendations['source'], string> = {
-  model: 'the model was trained on this user',
-  'fold-in': "a row built from the events given or stored, scored by the model (no retraining)",
-  popular: 'recent popularity: no model, or nothing known of this visitor',
-};
+type Asked = 'user' | 'session' | 'similar';
+
+function sourceMeaning(source: Recommendations['source'], asked: Asked): string {
+  if (source === 'popular') return asked === 'similar' ? 'recent popularity: no model is loaded' : 'recent popularity: no model, or nothing known of this visitor';
+  if (asked === 'similar') return "the model's scores for a visitor who has seen only this item";
+  return source === 'model' ? 'the model was trained on this user' : 'a row built from the events given or stored, scored by the model (no retraining)';
+}
 
 const titleOf = (attributes: Record<string, unknown> | undefined, id: string): string => {
   const title = attributes?.['title'] ?? attributes?.['name'];
@@ -20,7 +22,7 @@ const titleOf = (attributes: Record<string, unknown> | undefined, id: string): s
 };
 
 /** A recommendation response as a table, categories looked up for the items shown. */
-function Results({ result, testId, onSimilar }: { result: Recommendations; testId: string; onSimilar: (item: { id: string; title: string }) => void }) {
+function Results({ result, asked, testId, onSimilar }: { result: Recommendations; asked: Asked; testId: string; onSimilar: (item: { id: string; title: string }) => void }) {
   const [categories, setCategories] = useState<Record<string, string[]>>({});
   useEffect(() => {
     if (result.items.length === 0) return;
@@ -37,7 +39,7 @@ function Results({ result, testId, onSimilar }: { result: Recommendations; testI
     <div data-testid={testId}>
       <p>
         <span class={`badge source-${result.source}`} data-testid="source">{result.source}</span>{' '}
-        <span class="muted">{SOURCE_MEANING[result.source]}; model version {result.modelVersion ?? 'none'}</span>
+        <span class="muted">{sourceMeaning(result.source, asked)}; model version {result.modelVersion ?? 'none'}</span>
       </p>
       {result.unknownItems && result.unknownItems.length > 0 && <p class="muted">Not in the model's catalogue: {result.unknownItems.join(', ')}</p>}
       {result.items.length === 0 ? (
@@ -105,7 +107,7 @@ function UserPanel({ onSimilar }: { onSimilar: (item: { id: string; title: strin
         </p>
       )}
       {error && <p class="error">{error}</p>}
-      {result && <Results result={result} testId="user-results" onSimilar={onSimilar} />}
+      {result && <Results result={result} asked="user" testId="user-results" onSimilar={onSimilar} />}
       {result && history.length > 0 && (
         <details>
           <summary>Their first {history.length} stored events</summary>
@@ -186,7 +188,7 @@ function SessionPanel({ onSimilar }: { onSimilar: (item: { id: string; title: st
       </p>
       <button type="button" disabled={session.length === 0} onClick={() => void recommend()} data-testid="session-submit">Recommend for this session</button>
       {error && <p class="error">{error}</p>}
-      {result && <Results result={result} testId="session-results" onSimilar={onSimilar} />}
+      {result && <Results result={result} asked="session" testId="session-results" onSimilar={onSimilar} />}
     </div>
   );
 }
@@ -197,7 +199,7 @@ function SimilarPanel({ item, onSimilar }: { item: { id: string; title: string }
     <div class="panel" data-testid="similar-panel">
       <h3>Similar to {item.title} <span class="muted">({item.id})</span></h3>
       {similar.error && <p class="error">{similar.error}</p>}
-      {similar.data && <Results result={similar.data} testId="similar-results" onSimilar={onSimilar} />}
+      {similar.data && <Results result={similar.data} asked="similar" testId="similar-results" onSimilar={onSimilar} />}
     </div>
   );
 }
