@@ -1,7 +1,7 @@
 /** Models: every version on disk, its manifest, the training curve of neural models (best epoch marked), and the admin actions. */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
-import { api, type Access, type VersionDetails } from '../api';
+import { api, type Access, type EvaluationRun, type VersionDetails } from '../api';
 import { Chart, markerPlugin } from '../chart';
 import { count, duration, fixed, shortJson, when } from '../format';
 import { useApi } from '../use-api';
@@ -65,6 +65,38 @@ function KeyValues({ values }: { values: Record<string, unknown> }) {
   );
 }
 
+const HEADLINE_METRICS = ['ndcg@100', 'recall@20', 'recall@50', 'ndcg@10', 'recall_capped@20', 'rmse', 'mae'];
+
+/** Saved evaluation runs of the same model with the same hyper-parameters (those the run names), best metrics first. */
+function MatchingEvaluations({ version }: { version: VersionDetails }) {
+  const list = useApi(api.evaluations, []);
+  const matches = (list.data?.runs ?? []).filter(
+    (run: EvaluationRun) =>
+      run.model === version.model && Object.entries(run.hyperParameters ?? {}).every(([k, v]) => JSON.stringify(version.hyperParameters[k]) === JSON.stringify(v)),
+  );
+  if (list.data === undefined) return null;
+  if (matches.length === 0) return <p class="muted">No saved evaluation of {version.model} with these hyper-parameters (see the Evaluations page).</p>;
+  const metrics = HEADLINE_METRICS.filter((m) => matches.some((r) => r.metrics[m] !== undefined)).slice(0, 4);
+  return (
+    <table class="grid" data-testid="version-evaluations">
+      <thead>
+        <tr><th>run</th><th>dataset, protocol</th>{metrics.map((m) => <th key={m}>{m}</th>)}</tr>
+      </thead>
+      <tbody>
+        {matches.map((run) => (
+          <tr key={run.id}>
+            <td><code>{run.file}</code></td>
+            <td>{run.dataset ?? '—'}, {String(run.protocol?.['kind'] ?? '—')}</td>
+            {metrics.map((m) => (
+              <td key={m} class="number">{fixed(run.metrics[m])}<span class="muted"> ± {fixed(run.stderr[m])}</span></td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function VersionPanel({ version }: { version: VersionDetails }) {
   if (version.error !== undefined) return <p class="error">{version.version}: {version.error}</p>;
   return (
@@ -106,10 +138,12 @@ function VersionPanel({ version }: { version: VersionDetails }) {
           {version.metrics && Object.keys(version.metrics).length > 0 ? (
             <KeyValues values={version.metrics} />
           ) : (
-            <p class="muted">None recorded: this version was trained on all data. Compare models on the Evaluations page.</p>
+            <p class="muted">None recorded: this version was trained on all data, with nothing held out.</p>
           )}
         </div>
       </div>
+      <h4>Saved evaluations of this model</h4>
+      <MatchingEvaluations version={version} />
       <h4>Training curve</h4>
       {version.training && version.training.epochs.length > 0 ? (
         <TrainingCurve version={version} />

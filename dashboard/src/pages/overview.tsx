@@ -8,11 +8,43 @@ import { useApi } from '../use-api';
 
 const REFRESH_MS = 5000;
 
+const DAY_S = 86400;
+
+/**
+ * Events per day, with the days without events as zeros, summed into weeks or
+ * months when the span is long (a line over thousands of days is unreadable).
+ */
+function bucketed(perDay: EventsPerDay): { unit: 'day' | 'week' | 'month'; x: number[]; y: number[] } {
+  if (perDay.days.length === 0) return { unit: 'day', x: [], y: [] };
+  const days = perDay.days.map((d) => ({ t: Date.parse(`${d.day}T00:00:00Z`) / 1000, events: d.events }));
+  const spanDays = (days[days.length - 1]!.t - days[0]!.t) / DAY_S + 1;
+  const unit = spanDays <= 120 ? 'day' : spanDays <= 3 * 365 ? 'week' : 'month';
+  const bucketOf = (t: number): number => {
+    if (unit === 'day') return t;
+    if (unit === 'week') return t - (((Math.floor(t / DAY_S) + 3) % 7) * DAY_S); // weeks start on Monday (1970-01-01 was a Thursday)
+    const d = new Date(t * 1000);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000;
+  };
+  const next = (t: number): number => {
+    if (unit === 'day') return t + DAY_S;
+    if (unit === 'week') return t + 7 * DAY_S;
+    const d = new Date(t * 1000);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 1000;
+  };
+  const sums = new Map<number, number>();
+  for (const d of days) sums.set(bucketOf(d.t), (sums.get(bucketOf(d.t)) ?? 0) + d.events);
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let t = bucketOf(days[0]!.t); t <= days[days.length - 1]!.t; t = next(t)) {
+    x.push(t);
+    y.push(sums.get(t) ?? 0);
+  }
+  return { unit, x, y };
+}
+
 function EventsChart({ perDay }: { perDay: EventsPerDay }) {
-  const data = useMemo<uPlot.AlignedData>(
-    () => [perDay.days.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000), perDay.days.map((d) => d.events)],
-    [perDay],
-  );
+  const series = useMemo(() => bucketed(perDay), [perDay]);
+  const data = useMemo<uPlot.AlignedData>(() => [series.x, series.y], [series]);
   const options = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(
     () => ({
       // Days are UTC days: show them so whatever the browser's time zone.
@@ -21,16 +53,16 @@ function EventsChart({ perDay }: { perDay: EventsPerDay }) {
       padding: [12, 48, 0, 0],
       scales: { x: { time: true }, y: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(1, max * 1.1)] } },
       series: [
-        { label: 'day', value: (_u: uPlot, ts: number | null) => (ts === null ? '--' : new Date(ts * 1000).toISOString().slice(0, 10)) },
-        { label: 'events', stroke: '#2563eb', fill: 'rgba(37, 99, 235, 0.15)', points: { show: perDay.days.length < 60 } },
+        { label: series.unit, value: (_u: uPlot, ts: number | null) => (ts === null ? '--' : new Date(ts * 1000).toISOString().slice(0, series.unit === 'month' ? 7 : 10)) },
+        { label: 'events', stroke: '#2563eb', fill: 'rgba(37, 99, 235, 0.15)', points: { show: series.x.length < 60 }, paths: series.unit === 'day' ? undefined : uPlot.paths.stepped!({ align: 1 }) },
       ],
       axes: [
-        { incrs: [1, 2, 7, 14, 30.4375, 91.3125, 182.625, 365.25, 730.5, 1826.25].map((days) => days * 86400), values: (_u: uPlot, splits: number[]) => splits.map((ts) => new Date(ts * 1000).toISOString().slice(0, 10)), space: 80 },
-        { label: 'events per day', size: 60 },
+        { incrs: [1, 2, 7, 14, 30.4375, 91.3125, 182.625, 365.25, 730.5, 1826.25].map((days) => days * DAY_S), values: (_u: uPlot, splits: number[]) => splits.map((ts) => new Date(ts * 1000).toISOString().slice(0, 10)), space: 80 },
+        { label: `events per ${series.unit}`, size: 60 },
       ],
       legend: { live: true },
     }),
-    [perDay],
+    [series],
   );
   if (perDay.days.length === 0) return <p class="muted">No events stored yet.</p>;
   return <Chart options={options} data={data} height={220} testId="events-per-day" />;
@@ -72,7 +104,7 @@ export function OverviewPage() {
         <div class="card"><span class="label">store</span><span class="value">{s?.store ?? '…'}</span></div>
       </div>
 
-      <h3>Events per day</h3>
+      <h3>Events over time</h3>
       {perDay.error && <p class="error">{perDay.error}</p>}
       {perDay.data && (
         <>
