@@ -171,7 +171,7 @@ function AdminActions({ onDone, trainingConfigured, canRollBack }: { onDone: () 
   };
   return (
     <div class="admin" data-testid="admin-actions">
-      <button disabled={busy || !canRollBack} title={canRollBack ? 'serve the previous version again' : 'no previous version loaded in this server'} onClick={() => run('Roll back to the previous version', api.rollback, (r: { version: string | null }) => `Rolled back: now serving ${r.version}.`)}>
+      <button disabled={busy || !canRollBack} title={canRollBack ? 'serve the previous version again' : 'no older version to roll back to'} onClick={() => run('Roll back to the previous version', api.rollback, (r: { version: string | null }) => `Rolled back: now serving ${r.version}.`)}>
         Roll back
       </button>
       <button disabled={busy || !trainingConfigured} title={trainingConfigured ? 'train a new version on the stored events' : 'the server was started without training'} onClick={() => run('Train a new version now', api.trainNow, (r: { startedAt: string }) => `Training started at ${when(r.startedAt)}; the new version appears here when it is published.`)}>
@@ -195,7 +195,12 @@ export function ModelsPage({ access }: { access: Access }) {
       <h2>Models</h2>
       {list.error && <p class="error">{list.error}</p>}
       {access === 'admin' && list.data && (
-        <AdminActions onDone={list.reload} trainingConfigured={list.data.training.configured} canRollBack={list.data.previousVersion !== null} />
+        <AdminActions
+          onDone={list.reload}
+          trainingConfigured={list.data.training.configured}
+          // The slot rolls back to the version it served before, else to the newest one on disk older than the served one.
+          canRollBack={list.data.previousVersion !== null || (versions.findIndex((v) => v.served) >= 0 && versions.findIndex((v) => v.served) < versions.length - 1)}
+        />
       )}
       {list.data?.training.running && <p class="muted">Training is running…</p>}
       {list.data && versions.length === 0 && <p class="muted">No model version in the model directory yet: train one with recoder train-store.</p>}

@@ -168,7 +168,7 @@ test('try it: a user and an anonymous session get recommendations with titles; s
   }
 });
 
-test('an admin key shows the rollback, train and upload actions', { skip }, async () => {
+test('an admin key shows the rollback, train and upload actions, and a rollback swaps the served version', { skip }, async () => {
   const { page, errors } = await openDashboard(ADMIN_KEY, '#/models');
   try {
     assert.equal(await page.getByTestId('access').textContent(), 'admin key');
@@ -176,6 +176,12 @@ test('an admin key shows the rollback, train and upload actions', { skip }, asyn
     assert.equal(await page.getByTestId('admin-actions').locator('button').count(), 2);
     await page.getByTestId('admin-actions').locator('button', { hasText: 'Train now' }).waitFor();
     await screenshot(page, 'models-admin');
+    // Roll back from the served Mult-DAE to the EASE version before it (confirming the dialog).
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('admin-actions').locator('button', { hasText: 'Roll back' }).click();
+    await page.getByTestId('admin-actions').filter({ hasText: `Rolled back: now serving ${service.easeVersion}.` }).waitFor();
+    await page.locator('[data-testid=versions] tbody tr', { hasText: 'ease' }).filter({ hasText: 'served' }).waitFor();
+    assert.equal((await (await fetch(`${origin}/v1/stats`, { headers: { 'x-api-key': READ_KEY } })).json()).servedModel, 'ease');
     await goTo(page, 'evaluations');
     await page.getByTestId('admin-upload').waitFor();
     assert.deepEqual(errors, []);
