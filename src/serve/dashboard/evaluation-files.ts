@@ -110,7 +110,8 @@ export class EvaluationFiles {
       names = (await readdir(this.directory)).filter((name) => name.endsWith('.json') && !name.startsWith('.'));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { directory: this.directory, runs: [], unreadable: [] };
-      throw e;
+      // Not a directory, or not readable: say so in the listing rather than fail it.
+      return { directory: this.directory, runs: [], unreadable: [{ file: '.', reason: `cannot list ${this.directory}: ${(e as Error).message}` }] };
     }
     const files: Array<{ name: string; mtimeMs: number; runs?: EvaluationRun[]; reason?: string }> = [];
     for (const name of names) {

@@ -1,8 +1,13 @@
 /**
  * Aggregates of the event store for the dashboard: events per day and an item
  * title index. The store interface has no aggregate queries, so both are built
- * by reading the store through its public methods (every event, every item)
- * and kept for `maxAgeMs`; a rebuild runs once however many requests wait on it.
+ * by reading the store through its public methods and kept for `maxAgeMs`; a
+ * rebuild runs once however many requests wait on it, a page at a time with
+ * the event loop free between pages.
+ *
+ * Events per day are counted incrementally: a refresh reads only the events
+ * inserted since the last one (their `sequence` is the listing cursor), and
+ * every `recountEveryMs` the count starts over, so deleted events drop out.
  */
 import type { EventStore } from '../../store/event-store.js';
 
@@ -24,7 +29,21 @@ export interface IndexedItem {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-const PAGE = 1000;
+const ITEM_PAGE = 1000;
+const EVENT_PAGE = 10_000;
+const DEFAULT_RECOUNT_MS = 30 * 60 * 1000;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Running counts of events per UTC day and per type, and the cursor they reach. */
+interface EventTally {
+  readonly perDay: Map<number, number>;
+  readonly types: Map<string, number>;
+  events: number;
+  /** Sequence of the last event counted, as a listing cursor; undefined before the first. */
+  after: string | undefined;
+  readonly startedAtMs: number;
+}
 
 /** A value recomputed at most every `maxAgeMs`, with concurrent callers sharing one computation. */
 class CachedValue<T> {
@@ -61,10 +80,12 @@ export function titleOf(attributes: Readonly<Record<string, unknown>>): string |
 export class StoreActivity {
   private readonly perDay: CachedValue<EventsPerDay>;
   private readonly itemIndex: CachedValue<readonly IndexedItem[]>;
+  private tally: EventTally | undefined;
 
   constructor(
     private readonly store: EventStore,
     maxAgeMs = 60_000,
+    private readonly recountEveryMs = DEFAULT_RECOUNT_MS,
   ) {
     this.perDay = new CachedValue(() => this.countEventsPerDay(), maxAgeMs);
     this.itemIndex = new CachedValue(() => this.readItemIndex(), maxAgeMs);
@@ -99,31 +120,38 @@ export class StoreActivity {
   }
 
   private async countEventsPerDay(): Promise<EventsPerDay> {
-    const perDay = new Map<number, number>();
-    const types: Record<string, number> = {};
-    let events = 0;
-    for await (const batch of this.store.exportEvents()) {
-      for (const event of batch) {
-        const day = Math.floor(event.timestampMs / DAY_MS);
-        perDay.set(day, (perDay.get(day) ?? 0) + 1);
-        types[event.type] = (types[event.type] ?? 0) + 1;
-        events += 1;
-      }
+    if (this.tally === undefined || Date.now() - this.tally.startedAtMs >= this.recountEveryMs) {
+      this.tally = { perDay: new Map(), types: new Map(), events: 0, after: undefined, startedAtMs: Date.now() };
     }
-    const days = [...perDay.entries()]
+    const tally = this.tally;
+    for (;;) {
+      const page = await this.store.listEvents({ limit: EVENT_PAGE, ...(tally.after !== undefined ? { after: tally.after } : {}) });
+      for (const event of page.records) {
+        const day = Math.floor(event.timestampMs / DAY_MS);
+        tally.perDay.set(day, (tally.perDay.get(day) ?? 0) + 1);
+        tally.types.set(event.type, (tally.types.get(event.type) ?? 0) + 1);
+        tally.events += 1;
+      }
+      const last = page.records[page.records.length - 1];
+      if (last !== undefined) tally.after = String(last.sequence);
+      if (page.next === null) break;
+      await yieldToEventLoop();
+    }
+    const days = [...tally.perDay.entries()]
       .sort((a, b) => a[0] - b[0])
-      .map(([day, count]) => ({ day: new Date(day * DAY_MS).toISOString().slice(0, 10), events: count }));
-    return { days, types, events, computedAtMs: Date.now() };
+      .map(([day, events]) => ({ day: new Date(day * DAY_MS).toISOString().slice(0, 10), events }));
+    return { days, types: Object.fromEntries(tally.types), events: tally.events, computedAtMs: Date.now() };
   }
 
   private async readItemIndex(): Promise<IndexedItem[]> {
     const items: IndexedItem[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = await this.store.listItems({ limit: PAGE, ...(after !== undefined ? { after } : {}) });
+      const page = await this.store.listItems({ limit: ITEM_PAGE, ...(after !== undefined ? { after } : {}) });
       for (const item of page.records) items.push({ id: item.id, title: titleOf(item.attributes), categories: item.categories });
       if (page.next === null) return items;
       after = page.next;
+      await yieldToEventLoop();
     }
   }
 }
