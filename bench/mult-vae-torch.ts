@@ -19,9 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeBackend } from '../src/engine/index.js';
 import { evaluateRanking } from '../src/eval/evaluate.js';
-import { multDaeVariant } from '../src/models/mult-dae.js';
-import { multVaeVariant } from '../src/models/mult-vae.js';
-import { MultinomialAutoencoderRecommender } from '../src/models/multinomial-autoencoder.js';
+import { multDaeVariant } from '../src/models/autoencoders/mult-dae.js';
+import { multVaeVariant } from '../src/models/autoencoders/mult-vae.js';
+import { multinomialAutoencoderRecommender } from '../src/models/autoencoders/multinomial-autoencoder.js';
 import { peerEnvironment, savedHeldOutUsersSplit } from './peer-support.js';
 
 const { values: args } = parseArgs({
@@ -48,7 +48,7 @@ const { splitFile, split } = await savedHeldOutUsersSplit(args.dataset!, heldOut
 
 const loadBeforeRecoder = loadavg()[0]!;
 // Fixed epochs on both sides (patience 0: no early stop), the best validated epoch kept.
-const model = new MultinomialAutoencoderRecommender(variant, { epochs, patience: 0 });
+const model = multinomialAutoencoderRecommender(variant, { epochs, patience: 0 });
 await model.fit(split.train, { seed, ...(split.validation ? { validation: split.validation } : {}) });
 const report = model.trainingReport!;
 const evaluation = evaluateRanking(model, split.test, { metrics: TEST_METRICS });
@@ -96,7 +96,7 @@ const result = {
   hyperParameters: model.hyperParameters,
   epochs,
   items: split.itemIds.length,
-  trainInteractions: split.train.nnz,
+  trainInteractions: split.train.matrix.nnz,
   testUsers: evaluation.users,
   /** One-minute load averages: the machine is shared, so say how busy it was around each side's run. */
   loadAverage: { beforeRecoder: loadBeforeRecoder, beforePytorch: loadBeforePeer, afterPytorch: loadAfterPeer },

@@ -5,10 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EvalSet } from '../../src/data/split-types.js';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import { readModelManifest, saveModel } from '../../src/models/model-file.js';
 import type { Recommender } from '../../src/models/model.js';
 import { getModelFactory } from '../../src/models/registry.js';
-import { randomSparse, seededRandom } from '../linalg/fixtures.js';
+import { randomSparse, seededRandom } from '../engine/linalg/fixtures.js';
 
 const train = randomSparse(40, 12, 0.3, seededRandom(5), true);
 const heldOut = randomSparse(10, 12, 0.4, seededRandom(6), true);
@@ -31,7 +32,7 @@ async function savedManifest(model: Recommender) {
 
 test('a Mult-DAE manifest holds every epoch with its loss and validation score, and the best epoch', async () => {
   const model = getModelFactory('mult-dae').create({ latent: 4, batchSize: 16, epochs: 5, patience: 0 });
-  await model.fit(train, { validation, seed: 1 });
+  await model.fit(interactionsOnly(train), { validation, seed: 1 });
   const { training } = await savedManifest(model);
   assert.ok(training !== undefined);
   assert.deepEqual(training.epochs.map((e) => e.epoch), [1, 2, 3, 4, 5]);
@@ -44,7 +45,7 @@ test('a Mult-DAE manifest holds every epoch with its loss and validation score, 
 
 test('without validation the history has the losses and the last epoch as best', async () => {
   const model = getModelFactory('mult-dae').create({ latent: 4, batchSize: 16, epochs: 3 });
-  await model.fit(train, { seed: 1 });
+  await model.fit(interactionsOnly(train), { seed: 1 });
   const { training } = await savedManifest(model);
   assert.equal(training?.epochs.length, 3);
   assert.equal(training?.bestEpoch, 3);
@@ -53,6 +54,6 @@ test('without validation the history has the losses and the last epoch as best',
 
 test('EASE, fitted in closed form, saves no training history', async () => {
   const model = getModelFactory('ease').create({ lambda: 1 });
-  await model.fit(train);
+  await model.fit(interactionsOnly(train));
   assert.equal((await savedManifest(model)).training, undefined);
 });

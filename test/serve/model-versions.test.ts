@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { EASE_TRAINING, asAdmin, asReader, call, fillStore, openTestService, ope
 async function writeTinyModel(dir: string): Promise<void> {
   const history = csrFromCoo(2, 3, [0, 0, 1], [0, 1, 2], null);
   const model = getModelFactory('popularity').create({});
-  await model.fit(history);
+  await model.fit(interactionsOnly(history));
   await saveModel(dir, model, {
     data: { name: 'tiny', fingerprint: 'x', nUsers: 2, nItems: 3, nInteractions: 3 },
     userIds: ['a', 'b'],

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { csrFromCoo, type CsrMatrix } from '../../../src/data/csr.js';
 import { matrixFingerprint } from '../../../src/data/fingerprint.js';
 import type { EvalSet } from '../../../src/data/split-types.js';
+import { interactionsOnly } from '../../../src/data/training-data.js';
 import { writeFileAtomic } from '../../../src/io/atomic-write.js';
 import { saveModel } from '../../../src/models/model-file.js';
 import { getModelFactory } from '../../../src/models/registry.js';
@@ -64,7 +65,7 @@ async function publishMultDae(modelDir: string, eventsRead: number): Promise<str
   const validation: EvalSet = { users: Int32Array.from(heldOut, (_, v) => USERS + v), input, exclude: input, targets: matrixOf(heldOut.map((items) => items.slice(3)), itemIds.length) };
   const model = getModelFactory('mult-dae').create({ latent: 8, batchSize: 32, epochs: 12, patience: 0, learningRate: 0.01 });
   const started = performance.now();
-  await model.fit(train, { validation, seed: 3 });
+  await model.fit(interactionsOnly(train), { validation, seed: 3 });
   const fitSeconds = (performance.now() - started) / 1000;
   const serving: ServingInfo = {
     format: 'recoder-serving',

@@ -13,18 +13,18 @@
  * nItems³ and memory as 12 · nItems² bytes: this suits catalogues up to some
  * ten thousand items; beyond that use itemknn.
  */
-import type { CsrMatrix } from '../data/csr.js';
-import { NotPositiveDefiniteError } from '../linalg/cholesky.js';
-import { allocateDenseSquare, gramSteps } from '../linalg/gram.js';
-import { spdInverseSteps } from '../linalg/spd-inverse.js';
-import { getBackend } from '../engine/index.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { allocateScores, checkScoreInput, driveSteps, requireFitted, requireTensor } from './model-support.js';
+import { regularisedGramInverse, zeroDiagonalWeights } from '../closed-form.js';
+import { getBackend } from '../../engine/index.js';
+import type { FitContext, ModelFactory, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from '../model.js';
+import { allocateScores, checkQuery, driveSteps, requireFitted, requireInputs, requireTensor } from '../model-support.js';
+import { defineSettings } from '../settings.js';
 
 const NAME = 'ease';
 /** RecBole's default; its tuned value for ML-1M is 1000 (REFERENCE.md §3). */
-const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({ lambda: 250 });
+const SETTINGS = defineSettings(NAME, [
+  { name: 'lambda', type: 'number', default: 250, min: 0, scale: 'log', description: 'L2 weight λ added to the diagonal of XᵀX (RecBole default 250; 1000 tuned on ML-1M)' },
+]);
+const INPUTS: readonly ModelInput[] = ['interactions'];
 
 export class EaseRecommender implements Recommender {
   readonly name = NAME;
@@ -36,50 +36,23 @@ export class EaseRecommender implements Recommender {
   private weights: Float32Array = new Float32Array(0);
 
   constructor(hyperParameters: Record<string, unknown> = {}) {
-    const resolved = resolveHyperParameters(NAME, DEFAULTS, hyperParameters);
-    this.lambda = checkNumber(NAME, 'lambda', resolved['lambda'], { min: 0 });
-    this.hyperParameters = Object.freeze(resolved);
+    this.hyperParameters = SETTINGS.resolve(hyperParameters);
+    this.lambda = this.hyperParameters['lambda'] as number;
   }
 
   get nItems(): number {
     return this.itemCount;
   }
 
-  async fit(train: CsrMatrix, context?: FitContext): Promise<void> {
-    const n = train.nCols;
-    const gram = allocateDenseSquare(n, `EASE on ${n} items`);
-    await driveSteps(gramSteps(train, gram), context);
-    for (let i = 0; i < n; i++) gram[i * n + i] += this.lambda;
-    const backend = getBackend();
-    try {
-      if (backend.name === 'native') {
-        // One LAPACK call (dpotrf + dpotri on OpenBLAS's threads): no progress inside it, so
-        // give pending timers (a timeout signal) a turn and check for cancellation first.
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        context?.signal?.throwIfAborted();
-        context?.onProgress?.({ phase: 'inverse', done: 0, total: n });
-        backend.spdInverse(gram, n);
-        context?.onProgress?.({ phase: 'inverse', done: n, total: n });
-      } else {
-        await driveSteps(spdInverseSteps(gram, n), context);
-      }
-    } catch (e) {
-      if (!(e instanceof NotPositiveDefiniteError)) throw e;
-      throw new Error(
-        `EASE: XᵀX + λI is not positive definite (λ = ${this.lambda}, failed at item ${e.pivotIndex}); ` +
-          `with λ = 0 every item needs interactions and the item columns must be linearly independent: use λ > 0`,
-        { cause: e },
-      );
-    }
-    const inverse = gram;
-    const negatedReciprocalDiagonal = new Float64Array(n);
-    for (let j = 0; j < n; j++) negatedReciprocalDiagonal[j] = -1 / inverse[j * n + j]!;
-    const weights = new Float32Array(n * n);
-    for (let i = 0; i < n; i++) {
-      const row = i * n;
-      for (let j = 0; j < n; j++) weights[row + j] = inverse[row + j]! * negatedReciprocalDiagonal[j]!;
-      weights[row + i] = 0;
-    }
+  async fit(data: TrainingData, context?: FitContext): Promise<void> {
+    requireInputs(NAME, INPUTS, data);
+    const n = data.matrix.nCols;
+    const lambda = this.lambda;
+    const inverse = await regularisedGramInverse(NAME, data.matrix, () => lambda, context, (pivot) =>
+      `EASE: XᵀX + λI is not positive definite (λ = ${lambda}, failed at item ${pivot}); ` +
+      `with λ = 0 every item needs interactions and the item columns must be linearly independent: use λ > 0`,
+    );
+    const weights = zeroDiagonalWeights(inverse, n);
     context?.onProgress?.({ phase: 'weights', done: n, total: n });
     // Assigned only now, so a cancelled or failed fit leaves the previous state intact.
     this.weights = weights;
@@ -87,8 +60,9 @@ export class EaseRecommender implements Recommender {
   }
 
   /** x · B for each input row: the rows of B of the row's items, weighted by their values. */
-  scoreRows(input: CsrMatrix): Float32Array {
-    checkScoreInput(NAME, this.itemCount, input);
+  score(query: ScoreQuery): Float32Array {
+    checkQuery(NAME, this.itemCount, INPUTS, query);
+    const input = query.histories;
     const scores = allocateScores(input.nRows, this.itemCount);
     getBackend().csrMatmul(1, input, this.weights, this.itemCount, 0, scores);
     return scores;
@@ -111,7 +85,9 @@ export class EaseRecommender implements Recommender {
 export const easeFactory: ModelFactory = {
   name: NAME,
   description: 'EASE (Steck 2019): closed-form item × item linear autoencoder with zero diagonal; hyper-parameter lambda (L2).',
-  defaults: DEFAULTS,
+  settings: SETTINGS,
+  inputs: INPUTS,
+  predictsRatings: false,
   create: (hyperParameters) => new EaseRecommender(hyperParameters),
   restore: (hyperParameters, state, nItems) => EaseRecommender.fromState(hyperParameters, state, nItems),
 };

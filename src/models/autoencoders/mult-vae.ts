@@ -17,26 +17,41 @@
  * notebook trains 200 epochs and keeps the best validation NDCG@100; here the
  * default is at most 100 epochs with patience 20 (`epochs`, `patience`).
  */
-import type { Rng } from '../data/random.js';
-import { ScratchBuffer } from '../nn/scratch.js';
-import { checkNumber } from './hyper-parameters.js';
-import type { ModelFactory } from './model.js';
-import { multinomialAutoencoderFactory, type LatentCode, type MultinomialAutoencoderVariant } from './multinomial-autoencoder.js';
+import type { Rng } from '../../data/random.js';
+import { fillStandardNormals } from '../../nn/normal.js';
+export { fillStandardNormals };
+import { ScratchBuffer } from '../../nn/scratch.js';
+import { checkNumber } from '../hyper-parameters.js';
+import type { ModelFactory } from '../model.js';
+import { defineSettings } from '../settings.js';
+import {
+  multinomialAutoencoderFactory,
+  multinomialAutoencoderSettingSpecs,
+  type LatentCode,
+  type MultinomialAutoencoderVariant,
+} from './multinomial-autoencoder.js';
 
 const NAME = 'mult-vae';
 
-const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
-  hidden: [600],
-  latent: 200,
-  keepProbability: 0.5,
-  learningRate: 1e-3,
-  batchSize: 500,
-  epochs: 100,
-  patience: 20,
-  weightDecay: 0,
-  betaCap: 0.2,
-  totalAnnealSteps: 200_000,
-});
+const SETTINGS = defineSettings(NAME, [
+  ...multinomialAutoencoderSettingSpecs({ hidden: [600], weightDecay: 0 }),
+  { name: 'betaCap', type: 'number', default: 0.2, min: 0, description: 'largest KL weight β (the notebook\'s anneal_cap)' },
+  {
+    name: 'totalAnnealSteps',
+    type: 'integer',
+    default: 200_000,
+    min: 0,
+    description: "β = min(betaCap, updates / totalAnnealSteps) (the notebook's total_anneal_steps, 200000 for ML-20M); 0: derived from the data by annealFraction",
+  },
+  {
+    name: 'annealFraction',
+    type: 'number',
+    default: 0.855,
+    min: 0,
+    max: 1,
+    description: "with totalAnnealSteps 0: β reaches betaCap after this fraction of the planned updates (epochs × batches), the authors' ML-20M proportion (40,000 of 46,800); 0 holds β at betaCap",
+  },
+]);
 
 /** β for the update after `updatesDone` updates: the notebook's min(anneal_cap, update_count / total_anneal_steps), or the cap when there is no annealing. */
 export function annealedBeta(updatesDone: number, betaCap: number, totalAnnealSteps: number): number {
@@ -69,6 +84,7 @@ export class GaussianCode implements LatentCode {
     readonly latent: number,
     private readonly betaCap: number,
     private readonly totalAnnealSteps: number,
+    readonly derived?: Readonly<Record<string, number>>,
   ) {
     this.encoderOutputs = 2 * latent;
   }
@@ -131,31 +147,24 @@ export class GaussianCode implements LatentCode {
   }
 }
 
-/**
- * Fills `out` with independent N(0, 1) draws from `rng` by Marsaglia's polar
- * method: a point (u, v) uniform in the unit disc (by rejection from the
- * square, accepted with probability π/4) gives two deviates u·f and v·f with
- * f = √(−2 ln s / s), s = u² + v². No cos or sin, which made the Box–Muller
- * form about 1.7 times slower here (100,000 draws per Mult-VAE batch).
- */
-export function fillStandardNormals(rng: Rng, out: Float32Array): void {
-  const n = out.length;
-  for (let i = 0; i < n; ) {
-    const u = 2 * rng.nextFloat() - 1;
-    const v = 2 * rng.nextFloat() - 1;
-    const s = u * u + v * v;
-    if (s >= 1 || s === 0) continue;
-    const factor = Math.sqrt((-2 * Math.log(s)) / s);
-    out[i++] = u * factor;
-    if (i < n) out[i++] = v * factor;
-  }
-}
 
-function annealing(resolved: Readonly<Record<string, unknown>>): { betaCap: number; totalAnnealSteps: number } {
-  return {
-    betaCap: checkNumber(NAME, 'betaCap', resolved['betaCap'], { min: 0 }),
-    totalAnnealSteps: checkNumber(NAME, 'totalAnnealSteps', resolved['totalAnnealSteps'], { min: 0, integer: true }),
-  };
+/**
+ * β's schedule: the given totalAnnealSteps, or — with 0 — steps derived from the planned
+ * updates so that β reaches betaCap at the same fraction of training as in the authors'
+ * ML-20M setting. On ml-1m (10 batches per epoch) the literal 200,000 steps would leave β
+ * near 0.005 after 100 epochs, which is not the model the paper describes.
+ */
+export function annealingSchedule(
+  resolved: Readonly<Record<string, unknown>>,
+  plan?: { readonly plannedUpdates: number },
+): { betaCap: number; totalAnnealSteps: number; derived: boolean } {
+  const betaCap = checkNumber(NAME, 'betaCap', resolved['betaCap'], { min: 0 });
+  const given = checkNumber(NAME, 'totalAnnealSteps', resolved['totalAnnealSteps'], { min: 0, integer: true });
+  if (given > 0) return { betaCap, totalAnnealSteps: given, derived: false };
+  const fraction = checkNumber(NAME, 'annealFraction', resolved['annealFraction'], { min: 0 });
+  // No plan (a model loaded to score): the schedule is not used.
+  if (plan === undefined || fraction === 0 || betaCap === 0) return { betaCap, totalAnnealSteps: 0, derived: true };
+  return { betaCap, totalAnnealSteps: Math.max(1, Math.round((fraction * plan.plannedUpdates) / betaCap)), derived: true };
 }
 
 export const multVaeVariant: MultinomialAutoencoderVariant = {
@@ -163,11 +172,10 @@ export const multVaeVariant: MultinomialAutoencoderVariant = {
   description:
     'Mult-VAE (Liang et al. 2018): variational autoencoder with a multinomial likelihood, [I-600-200-600-I] tanh, KL weight β annealed to betaCap; ' +
     'scores any user row (fold-in). Hyper-parameters hidden, latent, keepProbability, learningRate, batchSize, epochs, patience, weightDecay, betaCap, totalAnnealSteps.',
-  defaults: DEFAULTS,
-  checkExtraSettings: (resolved) => void annealing(resolved),
-  latentCode: (resolved, latent) => {
-    const { betaCap, totalAnnealSteps } = annealing(resolved);
-    return new GaussianCode(latent, betaCap, totalAnnealSteps);
+  settings: SETTINGS,
+  latentCode: (resolved, latent, plan) => {
+    const { betaCap, totalAnnealSteps, derived } = annealingSchedule(resolved, plan);
+    return new GaussianCode(latent, betaCap, totalAnnealSteps, derived && plan !== undefined ? { totalAnnealSteps } : undefined);
   },
 };
 

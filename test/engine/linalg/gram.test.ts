@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CsrMatrix } from '../../src/data/csr.js';
-import { gramMatrix } from '../../src/linalg/gram.js';
+import { CsrMatrix } from '../../../src/data/csr.js';
+import { gramMatrix } from '../../../src/engine/linalg/gram.js';
 import { randomSparse, seededRandom } from './fixtures.js';
 
 function denseGram(x: CsrMatrix): Float64Array {

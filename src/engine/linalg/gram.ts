@@ -10,7 +10,7 @@
  * cache, whereas scattering each user's outer product would touch the whole
  * nCols² matrix at random.
  */
-import type { CsrMatrix } from '../data/csr.js';
+import type { CsrMatrix } from '../../data/csr.js';
 import { mirrorLowerToUpper } from './panel-kernels.js';
 import { runToCompletion, type BlockSteps } from './steps.js';
 

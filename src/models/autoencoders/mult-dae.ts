@@ -19,27 +19,23 @@
  * notebook trains 200 epochs and keeps the best validation NDCG@100; here the
  * default is at most 100 epochs with patience 20 (`epochs`, `patience`).
  */
-import type { ModelFactory } from './model.js';
-import { deterministicCode, multinomialAutoencoderFactory, type MultinomialAutoencoderVariant } from './multinomial-autoencoder.js';
+import type { ModelFactory } from '../model.js';
+import { defineSettings } from '../settings.js';
+import {
+  deterministicCode,
+  multinomialAutoencoderFactory,
+  multinomialAutoencoderSettingSpecs,
+  type MultinomialAutoencoderVariant,
+} from './multinomial-autoencoder.js';
 
-const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
-  hidden: [],
-  latent: 200,
-  keepProbability: 0.5,
-  learningRate: 1e-3,
-  batchSize: 500,
-  epochs: 100,
-  patience: 20,
-  weightDecay: 0.01,
-});
+const SETTINGS = defineSettings('mult-dae', multinomialAutoencoderSettingSpecs({ hidden: [], weightDecay: 0.01 }));
 
 export const multDaeVariant: MultinomialAutoencoderVariant = {
   name: 'mult-dae',
   description:
     'Mult-DAE (Liang et al. 2018): denoising autoencoder with a multinomial likelihood, [I-200-I] tanh, input dropout, L2 weight decay; ' +
     'scores any user row (fold-in). Hyper-parameters hidden, latent, keepProbability, learningRate, batchSize, epochs, patience, weightDecay.',
-  defaults: DEFAULTS,
-  checkExtraSettings: () => {},
+  settings: SETTINGS,
   latentCode: (_resolved, latent) => deterministicCode(latent),
 };
 

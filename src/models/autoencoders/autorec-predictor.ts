@@ -14,10 +14,10 @@
  * As in the paper, a user or item with no training ratings gets the default
  * rating (3); every other prediction is clamped to the training rating range.
  */
-import type { CsrMatrix } from '../data/csr.js';
-import type { Backend } from '../engine/backend.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import type { Backend } from '../../engine/backend.js';
 import type { AutoRecNetwork } from './autorec-network.js';
-import { allocateScores } from './model-support.js';
+import { allocateScores } from '../model-support.js';
 
 export type AutoRecVariant = 'item' | 'user';
 

@@ -21,15 +21,19 @@
  * Memory: O(nnz + nItems · neighbours), never nItems²: co-occurrences are
  * counted for one target at a time in a dense accumulator of length nItems.
  */
-import { CsrMatrix } from '../data/csr.js';
-import type { BlockProgress } from '../linalg/steps.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { allocateScores, checkScoreInput, driveSteps, requireFitted, requireCsrTensors } from './model-support.js';
+import { CsrMatrix } from '../../data/csr.js';
+import type { BlockProgress } from '../../engine/linalg/steps.js';
+import type { FitContext, ModelFactory, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from '../model.js';
+import { defineSettings } from '../settings.js';
+import { allocateScores, checkQuery, driveSteps, requireFitted, requireCsrTensors, requireInputs } from '../model-support.js';
 
 const NAME = 'itemknn';
 /** RecBole's defaults: k = 100, shrink = 0. */
-const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({ neighbours: 100, shrink: 0 });
+const SETTINGS = defineSettings(NAME, [
+  { name: 'neighbours', type: 'integer', default: 100, min: 1, scale: 'log', description: 'k: the most similar items kept per item' },
+  { name: 'shrink', type: 'number', default: 0, min: 0, description: 'cosine shrinkage: sim = x·y / (‖x‖‖y‖ + shrink)' },
+]);
+const INPUTS: readonly ModelInput[] = ['interactions'];
 const TARGETS_PER_STEP = 256;
 
 export interface ItemNeighbourOptions {
@@ -192,25 +196,23 @@ export class ItemKnnRecommender implements Recommender {
   private similarity = CsrMatrix.empty(0, 0);
 
   constructor(hyperParameters: Record<string, unknown> = {}) {
-    const resolved = resolveHyperParameters(NAME, DEFAULTS, hyperParameters);
-    this.options = {
-      neighbours: checkNumber(NAME, 'neighbours', resolved['neighbours'], { min: 1, integer: true }),
-      shrink: checkNumber(NAME, 'shrink', resolved['shrink'], { min: 0 }),
-    };
-    this.hyperParameters = Object.freeze(resolved);
+    this.hyperParameters = SETTINGS.resolve(hyperParameters);
+    this.options = { neighbours: this.hyperParameters['neighbours'] as number, shrink: this.hyperParameters['shrink'] as number };
   }
 
   get nItems(): number {
     return this.similarity.nRows;
   }
 
-  async fit(train: CsrMatrix, context?: FitContext): Promise<void> {
-    const neighboursByTarget = await driveSteps(itemNeighbourSteps(train, this.options), context);
+  async fit(data: TrainingData, context?: FitContext): Promise<void> {
+    requireInputs(NAME, INPUTS, data);
+    const neighboursByTarget = await driveSteps(itemNeighbourSteps(data.matrix, this.options), context);
     this.similarity = neighboursByTarget.transpose();
   }
 
-  scoreRows(input: CsrMatrix): Float32Array {
-    checkScoreInput(NAME, this.nItems, input);
+  score(query: ScoreQuery): Float32Array {
+    checkQuery(NAME, this.nItems, INPUTS, query);
+    const input = query.histories;
     const n = this.nItems;
     const { indptr, indices, values } = this.similarity;
     const scores = allocateScores(input.nRows, n);
@@ -248,7 +250,9 @@ export class ItemKnnRecommender implements Recommender {
 export const itemKnnFactory: ModelFactory = {
   name: NAME,
   description: 'Item-based kNN with cosine similarity (RecBole ItemKNN); hyper-parameters neighbours (k) and shrink.',
-  defaults: DEFAULTS,
+  settings: SETTINGS,
+  inputs: INPUTS,
+  predictsRatings: false,
   create: (hyperParameters) => new ItemKnnRecommender(hyperParameters),
   restore: (hyperParameters, state, nItems) => ItemKnnRecommender.fromState(hyperParameters, state, nItems),
 };

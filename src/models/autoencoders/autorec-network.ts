@@ -17,12 +17,12 @@
  * so that the batches of one epoch add up to E, and λ means what it means in
  * the paper whatever the batch size.
  */
-import type { Rng } from '../data/random.js';
-import type { Backend, CsrOperand } from '../engine/backend.js';
-import { xavierUniform } from '../nn/init.js';
-import { Adam, Sgd, type Optimizer } from '../nn/optimizers.js';
-import { Parameter } from '../nn/parameter.js';
-import { ScratchBuffer } from '../nn/scratch.js';
+import type { Rng } from '../../data/random.js';
+import type { Backend, CsrOperand } from '../../engine/backend.js';
+import { xavierUniform } from '../../nn/init.js';
+import { Adam, Sgd, type Optimizer } from '../../nn/optimizers.js';
+import { Parameter } from '../../nn/parameter.js';
+import { ScratchBuffer } from '../../nn/scratch.js';
 
 export type AutoRecOptimizer = 'adam' | 'sgd';
 export const AUTOREC_OPTIMIZERS: readonly AutoRecOptimizer[] = ['adam', 'sgd'];

@@ -26,21 +26,20 @@
  * patience (0: never stop early), optimizer ('adam' | 'sgd'), defaultRating
  * (3, the paper's).
  */
-import type { CsrMatrix } from '../data/csr.js';
-import { Rng } from '../data/random.js';
-import type { EvalSet } from '../data/split-types.js';
-import type { Backend } from '../engine/backend.js';
-import { getBackend } from '../engine/index.js';
-import { exportParameters, importParameters } from '../nn/parameter.js';
-import { rowBatches } from '../nn/batches.js';
-import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import type { Rng } from '../../data/random.js';
+import type { EvalSet } from '../../data/split-types.js';
+import type { Backend } from '../../engine/backend.js';
+import { exportParameters, importParameters, type Parameter } from '../../nn/parameter.js';
+import { rowBatches } from '../../nn/batches.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
 import { AUTOREC_OPTIMIZERS, AutoRecNetwork, AutoRecTrainer, type AutoRecBatchResult, type AutoRecOptimizer } from './autorec-network.js';
 import { AutoRecPredictor, type AutoRecPredictorData, type AutoRecVariant } from './autorec-predictor.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { checkValidationShape, iterativeFitOptions } from './iterative-fit.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { checkScoreInput, requireCsrTensors, requireFitted, requireTensor } from './model-support.js';
+import { checkNumber } from '../hyper-parameters.js';
+import type { ModelFactory, ModelInput, ModelState, TrainingData } from '../model.js';
+import { requireCsrTensors, requireTensor } from '../model-support.js';
+import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
+import { defineSettings, type ModelSettings } from '../settings.js';
 
 export type { AutoRecVariant } from './autorec-predictor.js';
 
@@ -54,21 +53,22 @@ export type { AutoRecVariant } from './autorec-predictor.js';
  * 95 and 57; 80 epochs is within 0.015 of both, and with a validation set
  * training stops after `patience` epochs without improvement instead.
  */
-const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
-  hidden: 500,
-  lambda: 100,
-  learningRate: 0.01,
-  batchSize: 0,
-  epochs: 80,
-  patience: 20,
-  optimizer: 'adam',
-  defaultRating: 3,
-});
+const SETTING_SPECS = [
+  { name: 'hidden', type: 'integer', default: 500, min: 1, description: 'hidden width k (sigmoid), 500 in the paper' },
+  { name: 'lambda', type: 'number', default: 100, min: 0, scale: 'log', description: 'L2 weight λ of (λ/2)(‖W‖² + ‖V‖²)' },
+  { name: 'learningRate', type: 'number', default: 0.01, min: 0, exclusiveMin: true, scale: 'log', description: 'optimiser learning rate' },
+  { name: 'batchSize', type: 'integer', default: 0, min: 0, description: 'examples per step; 0 for all of them (full batch, as in the paper)' },
+  { name: 'epochs', type: 'integer', default: 80, min: 1, description: 'most epochs to train' },
+  { name: 'patience', type: 'integer', default: 20, min: 0, description: 'epochs without a better validation RMSE before stopping; 0 never stops early' },
+  { name: 'optimizer', type: 'choice', default: 'adam', choices: AUTOREC_OPTIMIZERS, description: 'adam, or sgd' },
+  { name: 'defaultRating', type: 'number', default: 3, description: 'prediction for a user or item without training ratings (the paper: 3)' },
+] as const;
+const SETTINGS: Record<AutoRecVariant, ModelSettings> = {
+  item: defineSettings('autorec-item', SETTING_SPECS),
+  user: defineSettings('autorec-user', SETTING_SPECS),
+};
+const INPUTS: readonly ModelInput[] = ['interactions'];
 
-/** Seed used when the fit context gives none, so an unseeded fit is still reproducible. */
-const DEFAULT_SEED = 0;
-/** The Rng stream of the initial weights: the training loop draws epoch e from stream e ≥ 1. */
-const INITIALISATION_STREAM = 0;
 
 interface AutoRecSettings {
   readonly hidden: number;
@@ -206,145 +206,123 @@ class AutoRecTraining implements TrainableModel {
   }
 }
 
-export class AutoRecRecommender implements Recommender {
-  readonly name: string;
-  readonly predictsRatings = true;
-  readonly hyperParameters: Readonly<Record<string, unknown>>;
-  private readonly settings: AutoRecSettings;
-  private predictor: AutoRecPredictor | undefined;
-  private network: AutoRecNetwork | undefined;
-  private data: AutoRecPredictorData | undefined;
-  private report: TrainReport | undefined;
-
-  /** `backend` defaults to the process's (getBackend()); tests pass one to run on both. */
-  constructor(
-    readonly variant: AutoRecVariant,
-    hyperParameters: Record<string, unknown> = {},
-    private readonly backend: Backend = getBackend(),
-  ) {
-    this.name = modelName(variant);
-    const resolved = resolveHyperParameters(this.name, DEFAULTS, hyperParameters);
-    this.settings = parseSettings(this.name, resolved);
-    this.hyperParameters = Object.freeze(resolved);
-  }
-
-  get nItems(): number {
-    return this.predictor?.nItems ?? 0;
-  }
-
-  /** Per-epoch losses, validation RMSE and timings of the last fit; undefined before one. */
-  get trainingReport(): TrainReport | undefined {
-    return this.report;
-  }
-
-  async fit(train: CsrMatrix, context?: FitContext): Promise<void> {
-    if (train.nnz === 0) throw new Error(`${this.name}: the training matrix (${train.nRows} users × ${train.nCols} items) has no ratings`);
-    const data = predictorData(this.variant, train, this.settings.defaultRating);
-    const examples = this.variant === 'item' ? data.itemVectors! : train;
-    const seed = context?.seed ?? DEFAULT_SEED;
-    const network = new AutoRecNetwork(this.backend, { inputs: examples.nCols, hidden: this.settings.hidden }, new Rng(seed).fork(INITIALISATION_STREAM));
-    const predictor = new AutoRecPredictor(this.backend, network, data);
-    const validation = context?.validation;
-    checkValidationShape(this.name, train, validation);
-    const validate = validation
-      ? (): ValidationResult => {
-          predictor.refreshItemCodes();
-          const rmse = rmseOn(predictor, validation);
-          return { score: rmse, values: { rmse } };
-        }
-      : undefined;
-    const report = await trainIteratively(
-      new AutoRecTraining(network, examples, this.settings, this.backend),
-      iterativeFitOptions(this.settings, context, seed, validate, { higherIsBetter: false }),
-    );
-    predictor.refreshItemCodes();
-    // Installed only now, so a cancelled or failed fit leaves the previous model in place.
-    this.network = network;
-    this.data = data;
-    this.predictor = predictor;
-    this.report = report;
-  }
-
-  /**
-   * Predicted ratings of every item for each input row. I-AutoRec reads only
-   * `users` (each row's training user; -1 for an unknown user, who gets the
-   * default rating everywhere) and so requires it; U-AutoRec encodes the
-   * input rows themselves and ignores `users`.
-   */
-  scoreRows(input: CsrMatrix, users?: Int32Array): Float32Array {
-    checkScoreInput(this.name, this.nItems, input);
-    if (users === undefined) {
-      if (this.variant === 'item') {
-        throw new Error(`${this.name} predicts only for the users it was trained on: pass each row's training user index (-1 for an unknown user)`);
-      }
-      users = new Int32Array(input.nRows).fill(-1);
-    }
-    return this.predictor!.scoreRows(input, users);
-  }
-
-  exportState(): ModelState {
-    requireFitted(this.name, this.nItems);
-    const network = this.network!;
-    const data = this.data!;
-    const tensors: ModelState['tensors'] = {};
-    for (const parameter of network.parameters) tensors[parameter.name] = { shape: parameter.shape.slice(), data: parameter.value };
-    tensors['user_rating_counts'] = { shape: [data.userRatingCounts.length], data: data.userRatingCounts };
-    tensors['item_rating_counts'] = { shape: [data.itemRatingCounts.length], data: data.itemRatingCounts };
-    if (data.itemVectors !== undefined) {
-      const vectors = data.itemVectors;
-      tensors['item_vectors.indptr'] = { shape: [vectors.nRows + 1], data: vectors.indptr };
-      tensors['item_vectors.indices'] = { shape: [vectors.nnz], data: vectors.indices };
-      tensors['item_vectors.values'] = { shape: [vectors.nnz], data: vectors.values };
-    }
-    return { tensors, extra: { ratingRange: [...data.ratingRange] } };
-  }
-
-  /** Used by the factories to rebuild a saved model. */
-  static fromState(variant: AutoRecVariant, hyperParameters: Record<string, unknown>, state: ModelState, nItems: number, backend: Backend = getBackend()): AutoRecRecommender {
-    const model = new AutoRecRecommender(variant, hyperParameters, backend);
-    const source = `saved '${model.name}' model`;
-    const ratingRange = state.extra?.['ratingRange'];
-    if (!Array.isArray(ratingRange) || ratingRange.length !== 2 || !ratingRange.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(ratingRange[0] <= ratingRange[1])) {
-      throw new Error(`${source}: 'ratingRange' must be [low, high] with low ≤ high, got ${JSON.stringify(ratingRange)}`);
-    }
-    const userCountsTensor = state.tensors['user_rating_counts'];
-    if (userCountsTensor === undefined || userCountsTensor.shape.length !== 1) throw new Error(`${source} lacks the 1-D tensor 'user_rating_counts'`);
-    const nUsers = userCountsTensor.shape[0]!;
-    const userRatingCounts = requireTensor(source, state.tensors, 'user_rating_counts', Int32Array, [nUsers]);
-    const itemRatingCounts = requireTensor(source, state.tensors, 'item_rating_counts', Int32Array, [nItems]);
-    const data: AutoRecPredictorData = {
-      variant,
-      ...(variant === 'item' ? { itemVectors: requireCsrTensors(source, state.tensors, 'item_vectors', nItems, nUsers) } : {}),
-      userRatingCounts,
-      itemRatingCounts,
-      ratingRange: [ratingRange[0] as number, ratingRange[1] as number],
-      defaultRating: model.settings.defaultRating,
-    };
-    const network = new AutoRecNetwork(backend, { inputs: variant === 'item' ? nUsers : nItems, hidden: model.settings.hidden });
-    importParameters(network.parameters, state.tensors, source);
-    model.network = network;
-    model.data = data;
-    model.predictor = new AutoRecPredictor(backend, network, data);
-    return model;
-  }
+/** AutoRec's network with the rating data its predictions need (counts, range, I-AutoRec's item vectors). */
+interface AutoRecParts {
+  readonly network: AutoRecNetwork;
+  readonly data: AutoRecPredictorData;
+  readonly predictor: AutoRecPredictor;
+  readonly parameters: Parameter[];
+  readonly items: number;
 }
 
-function autoRecFactory(variant: AutoRecVariant, description: string): ModelFactory {
+function autoRecParts(backend: Backend, data: AutoRecPredictorData, network: AutoRecNetwork): AutoRecParts {
+  return { network, data, predictor: new AutoRecPredictor(backend, network, data), parameters: network.parameters, items: data.itemRatingCounts.length };
+}
+
+function requireRatings(name: string, train: TrainingData): void {
+  const { matrix } = train;
+  if (matrix.nnz === 0) throw new Error(`${name}: the training matrix (${matrix.nRows} users × ${matrix.nCols} items) has no ratings`);
+}
+
+/** AutoRec's part of the neural shell (neural-recommender.ts): a rating predictor selected by validation RMSE. */
+function autoRecSpec(variant: AutoRecVariant, description: string): NeuralModelSpec<AutoRecSettings, AutoRecParts> {
+  const name = modelName(variant);
   return {
-    name: modelName(variant),
+    name,
     description,
-    defaults: DEFAULTS,
-    create: (hyperParameters) => new AutoRecRecommender(variant, hyperParameters),
-    restore: (hyperParameters, state, nItems) => AutoRecRecommender.fromState(variant, hyperParameters, state, nItems),
+    settings: SETTINGS[variant],
+    inputs: INPUTS,
+    predictsRatings: true,
+    higherIsBetter: false,
+    parseSettings: (resolved) => parseSettings(name, resolved),
+    // I-AutoRec's examples are the items' rating vectors over users; U-AutoRec's the users' rows.
+    trainingExamples: (train) => {
+      requireRatings(name, train);
+      return variant === 'item' ? { matrix: train.matrix.transpose() } : train;
+    },
+    createNetwork: (backend, train, settings, rng) => {
+      requireRatings(name, train);
+      const data = predictorData(variant, train.matrix, settings.defaultRating);
+      const inputs = variant === 'item' ? train.matrix.nRows : train.matrix.nCols;
+      return autoRecParts(backend, data, new AutoRecNetwork(backend, { inputs, hidden: settings.hidden }, rng));
+    },
+    networkForState: (backend, state, nItems, settings, source) => {
+      const data = savedPredictorData(variant, state, nItems, settings.defaultRating, source);
+      const inputs = variant === 'item' ? data.userRatingCounts.length : nItems;
+      return autoRecParts(backend, data, new AutoRecNetwork(backend, { inputs, hidden: settings.hidden }));
+    },
+    createTraining: (backend, parts, examples, settings) => new AutoRecTraining(parts.network, examples.matrix, settings, backend),
+    weightsSet: (parts) => parts.predictor.refreshItemCodes(),
+    validate: (parts, validation) => {
+      parts.predictor.refreshItemCodes();
+      const rmse = rmseOn(parts.predictor, validation);
+      return { score: rmse, values: { rmse } };
+    },
+    /**
+     * Predicted ratings of every item for each query row. I-AutoRec reads only the rows'
+     * training users (-1 for an unknown user, who gets the default rating everywhere) and so
+     * requires them; U-AutoRec encodes the rows themselves.
+     */
+    scoreInto: (parts, query, out) => {
+      let users = query.users;
+      if (users === undefined) {
+        if (variant === 'item') {
+          throw new Error(`${name} predicts only for the users it was trained on: pass each row's training user index (-1 for an unknown user)`);
+        }
+        users = new Int32Array(query.histories.nRows).fill(-1);
+      }
+      out.set(parts.predictor.scoreRows(query.histories, users));
+    },
+    exportExtra: ({ data }) => {
+      const tensors: ModelState['tensors'] = {
+        user_rating_counts: { shape: [data.userRatingCounts.length], data: data.userRatingCounts },
+        item_rating_counts: { shape: [data.itemRatingCounts.length], data: data.itemRatingCounts },
+      };
+      if (data.itemVectors !== undefined) {
+        const vectors = data.itemVectors;
+        tensors['item_vectors.indptr'] = { shape: [vectors.nRows + 1], data: vectors.indptr };
+        tensors['item_vectors.indices'] = { shape: [vectors.nnz], data: vectors.indices };
+        tensors['item_vectors.values'] = { shape: [vectors.nnz], data: vectors.values };
+      }
+      return { tensors, extra: { ratingRange: [...data.ratingRange] } };
+    },
   };
 }
 
-export const itemAutoRecFactory = autoRecFactory(
-  'item',
-  'I-AutoRec (Sedhain et al. 2015): each item\'s ratings reconstructed by a sigmoid autoencoder trained on observed ratings only; predicts ratings (RMSE). Hyper-parameters hidden, lambda, learningRate, batchSize, epochs, patience, optimizer, defaultRating.',
-);
+/** The rating data of a saved AutoRec, checked. */
+function savedPredictorData(variant: AutoRecVariant, state: ModelState, nItems: number, defaultRating: number, source: string): AutoRecPredictorData {
+  const ratingRange = state.extra?.['ratingRange'];
+  if (!Array.isArray(ratingRange) || ratingRange.length !== 2 || !ratingRange.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(ratingRange[0] <= ratingRange[1])) {
+    throw new Error(`${source}: 'ratingRange' must be [low, high] with low ≤ high, got ${JSON.stringify(ratingRange)}`);
+  }
+  const userCountsTensor = state.tensors['user_rating_counts'];
+  if (userCountsTensor === undefined || userCountsTensor.shape.length !== 1) throw new Error(`${source} lacks the 1-D tensor 'user_rating_counts'`);
+  const nUsers = userCountsTensor.shape[0]!;
+  return {
+    variant,
+    ...(variant === 'item' ? { itemVectors: requireCsrTensors(source, state.tensors, 'item_vectors', nItems, nUsers) } : {}),
+    userRatingCounts: requireTensor(source, state.tensors, 'user_rating_counts', Int32Array, [nUsers]),
+    itemRatingCounts: requireTensor(source, state.tensors, 'item_rating_counts', Int32Array, [nItems]),
+    ratingRange: [ratingRange[0] as number, ratingRange[1] as number],
+    defaultRating,
+  };
+}
 
-export const userAutoRecFactory = autoRecFactory(
-  'user',
-  'U-AutoRec (Sedhain et al. 2015): each user\'s ratings reconstructed by a sigmoid autoencoder trained on observed ratings only; predicts ratings (RMSE) and encodes new users\' rows. Same hyper-parameters as autorec-item.',
-);
+const SPECS: Record<AutoRecVariant, NeuralModelSpec<AutoRecSettings, AutoRecParts>> = {
+  item: autoRecSpec(
+    'item',
+    "I-AutoRec (Sedhain et al. 2015): each item's ratings reconstructed by a sigmoid autoencoder trained on observed ratings only; predicts ratings (RMSE).",
+  ),
+  user: autoRecSpec(
+    'user',
+    "U-AutoRec (Sedhain et al. 2015): each user's ratings reconstructed by a sigmoid autoencoder trained on observed ratings only; predicts ratings (RMSE) and encodes new users' rows.",
+  ),
+};
+
+/** An AutoRec recommender on a given backend (tests run both). */
+export function autoRecRecommender(variant: AutoRecVariant, hyperParameters: Record<string, unknown> = {}, backend?: Backend): NeuralRecommender<AutoRecSettings, AutoRecParts> {
+  return new NeuralRecommender(SPECS[variant], hyperParameters, backend);
+}
+
+export const itemAutoRecFactory: ModelFactory = neuralModelFactory(SPECS.item);
+export const userAutoRecFactory: ModelFactory = neuralModelFactory(SPECS.user);

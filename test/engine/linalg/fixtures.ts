@@ -1,5 +1,5 @@
 /** Small generated matrices shared by the linalg and model tests. */
-import { CsrMatrix, csrFromCoo } from '../../src/data/csr.js';
+import { CsrMatrix, csrFromCoo } from '../../../src/data/csr.js';
 
 /** Mulberry32: a tiny seeded generator, good enough for test data. */
 export function seededRandom(seed: number): () => number {

@@ -4,13 +4,13 @@
  * Equal counts are left equal; rankers order them by lower item index
  * (src/eval/top-k.ts), so the ranking is deterministic.
  */
-import type { CsrMatrix } from '../data/csr.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { resolveHyperParameters } from './hyper-parameters.js';
-import { allocateScores, checkScoreInput, requireFitted, requireTensor } from './model-support.js';
+import type { FitContext, ModelFactory, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from '../model.js';
+import { allocateScores, checkQuery, requireFitted, requireInputs, requireTensor } from '../model-support.js';
+import { defineSettings } from '../settings.js';
 
 const NAME = 'popularity';
-const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({});
+const SETTINGS = defineSettings(NAME, []);
+const INPUTS: readonly ModelInput[] = ['interactions'];
 
 export class PopularityRecommender implements Recommender {
   readonly name = NAME;
@@ -20,22 +20,25 @@ export class PopularityRecommender implements Recommender {
   private userCounts: Int32Array = new Int32Array(0);
 
   constructor(hyperParameters: Record<string, unknown> = {}) {
-    this.hyperParameters = Object.freeze(resolveHyperParameters(NAME, DEFAULTS, hyperParameters));
+    this.hyperParameters = SETTINGS.resolve(hyperParameters);
   }
 
   get nItems(): number {
     return this.userCounts.length;
   }
 
-  async fit(train: CsrMatrix, context?: FitContext): Promise<void> {
+  async fit(data: TrainingData, context?: FitContext): Promise<void> {
+    requireInputs(NAME, INPUTS, data);
     context?.signal?.throwIfAborted();
+    const train = data.matrix;
     this.userCounts = train.columnCounts();
     context?.onProgress?.({ phase: 'count', done: train.nCols, total: train.nCols });
   }
 
   /** Each input row gets the training counts; the input itself is not used. */
-  scoreRows(input: CsrMatrix): Float32Array {
-    checkScoreInput(NAME, this.nItems, input);
+  score(query: ScoreQuery): Float32Array {
+    checkQuery(NAME, this.nItems, INPUTS, query);
+    const input = query.histories;
     const n = this.nItems;
     const scores = allocateScores(input.nRows, n);
     const row = Float32Array.from(this.userCounts);
@@ -59,7 +62,9 @@ export class PopularityRecommender implements Recommender {
 export const popularityFactory: ModelFactory = {
   name: NAME,
   description: 'Most popular items: scores are the number of training users per item, the same for every user.',
-  defaults: DEFAULTS,
+  settings: SETTINGS,
+  inputs: INPUTS,
+  predictsRatings: false,
   create: (hyperParameters) => new PopularityRecommender(hyperParameters),
   restore: (hyperParameters, state, nItems) => PopularityRecommender.fromState(hyperParameters, state, nItems),
 };

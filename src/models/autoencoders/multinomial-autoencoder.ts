@@ -27,36 +27,28 @@
  * Mult-VAE), so `scoreRows` encodes any row — a training user, a held-out
  * user's fold-in items, an anonymous session — and returns its logits.
  */
-import type { CsrMatrix } from '../data/csr.js';
-import { Rng } from '../data/random.js';
-import type { EvalSet } from '../data/split-types.js';
-import type { Activation, Backend, CsrOperand } from '../engine/backend.js';
-import { getBackend } from '../engine/index.js';
-import { VALIDATION_METRIC, validationNdcg } from '../eval/validation.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import type { Rng } from '../../data/random.js';
+import type { Activation, Backend, CsrOperand } from '../../engine/backend.js';
+import { VALIDATION_METRIC } from '../../eval/validation.js';
 export { VALIDATION_METRIC };
-import { rowBatches } from '../nn/batches.js';
-import { DenseLayer } from '../nn/dense.js';
-import { truncatedNormal } from '../nn/init.js';
-import { Adam } from '../nn/optimizers.js';
-import { exportParameters, importParameters, type Parameter } from '../nn/parameter.js';
-import { ScratchBuffer } from '../nn/scratch.js';
-import { SparseInputLayer } from '../nn/sparse-input.js';
-import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { checkValidationShape, iterativeFitOptions, trainingRows } from './iterative-fit.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
+import { rowBatches } from '../../nn/batches.js';
+import { DenseLayer } from '../../nn/dense.js';
+import { truncatedNormal } from '../../nn/init.js';
+import { Adam } from '../../nn/optimizers.js';
+import { exportParameters, importParameters, type Parameter } from '../../nn/parameter.js';
+import { ScratchBuffer } from '../../nn/scratch.js';
+import { SparseInputLayer } from '../../nn/sparse-input.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
+import { checkNumber } from '../hyper-parameters.js';
+import type { ModelFactory, TrainingData } from '../model.js';
+import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
+import type { ModelSettings, SettingSpec } from '../settings.js';
 
 /** The notebook's bias initialiser: truncated_normal_initializer(stddev=0.001). */
 const BIAS_INIT_STD = 0.001;
 /** F.normalize's floor on the norm, so an empty row normalises to zeros instead of NaN. */
 const NORM_FLOOR = 1e-12;
-/** The model-selection metric of the paper and the notebook. */
-/** Seed used when the fit context gives none, so an unseeded fit is still reproducible. */
-const DEFAULT_SEED = 0;
-/** The Rng stream of the initial weights: the training loop draws epoch e from stream e ≥ 1. */
-const INITIALISATION_STREAM = 0;
 
 /**
  * How the encoder's output becomes the decoder's input. Mult-DAE's code is the
@@ -80,6 +72,14 @@ export interface LatentCode {
   forwardInference(encoded: Float32Array, rows: number): Float32Array;
   /** The penalty's weight β for the update that follows `updatesDone` updates (annealing); 0 without a penalty. */
   penaltyWeight(updatesDone: number): number;
+  /** Settings the code derived from the training data (Mult-VAE's annealing steps), reported in the manifest. */
+  readonly derived?: Readonly<Record<string, number>>;
+}
+
+/** What a fit will do, for settings derived from the data (a schedule over the planned updates). */
+export interface TrainingPlan {
+  /** epochs × mini-batches per epoch. */
+  readonly plannedUpdates: number;
 }
 
 /** Mult-DAE's code: the encoder's tanh output, no noise, no penalty. */
@@ -197,6 +197,11 @@ export class MultinomialAutoencoderNetwork {
       const biasRng = rng.fork(encoderWidths.length + decoderWidths.length);
       for (const bias of this.parameters.filter((p) => p.name.endsWith('.bias'))) truncatedNormal(bias, biasRng, 0, BIAS_INIT_STD);
     }
+  }
+
+  /** Catalogue size: the input and output width. */
+  get items(): number {
+    return this.shape.items;
   }
 
   /** Every parameter, encoder first, in layer order. */
@@ -407,127 +412,71 @@ export class MultinomialAutoencoderTraining implements TrainableModel {
   }
 }
 
-/** What distinguishes Mult-DAE from Mult-VAE: the name, the defaults and the latent code. */
+/** What distinguishes Mult-DAE from Mult-VAE: the name, the settings and the latent code. */
 export interface MultinomialAutoencoderVariant {
   readonly name: string;
   readonly description: string;
-  readonly defaults: Readonly<Record<string, unknown>>;
-  /** Checks the variant's own hyper-parameters (those beyond MultinomialAutoencoderSettings). */
-  checkExtraSettings(resolved: Readonly<Record<string, unknown>>): void;
-  /** A fresh code for one network (it holds per-batch buffers). */
-  latentCode(resolved: Readonly<Record<string, unknown>>, latent: number): LatentCode;
+  readonly settings: ModelSettings;
+  /** A fresh code for one network (it holds per-batch buffers); `plan` is absent for a network loaded to score. */
+  latentCode(resolved: Readonly<Record<string, unknown>>, latent: number, plan?: TrainingPlan): LatentCode;
 }
 
-export class MultinomialAutoencoderRecommender implements Recommender {
-  readonly name: string;
-  readonly predictsRatings = false;
-  readonly hyperParameters: Readonly<Record<string, unknown>>;
-  readonly settings: MultinomialAutoencoderSettings;
-  private network: MultinomialAutoencoderNetwork | undefined;
-  private report: TrainReport | undefined;
+/** The settings both models share, declared once; a variant adds its own (Mult-VAE's annealing). */
+export function multinomialAutoencoderSettingSpecs(defaults: { hidden: readonly number[]; weightDecay: number }): SettingSpec[] {
+  return [
+    { name: 'hidden', type: 'integer[]', default: defaults.hidden, min: 1, description: 'encoder hidden widths between input and code (the decoder mirrors them)' },
+    { name: 'latent', type: 'integer', default: 200, min: 1, description: 'width of the code z' },
+    { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: 'probability of keeping an input entry in training (the notebook\'s keep_prob)' },
+    { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate' },
+    { name: 'batchSize', type: 'integer', default: 500, min: 1, description: 'users per mini-batch' },
+    { name: 'epochs', type: 'integer', default: 100, min: 1, description: 'most epochs to train' },
+    { name: 'patience', type: 'integer', default: 20, min: 0, description: 'epochs without a better validation NDCG@100 before stopping; 0 never stops early' },
+    { name: 'weightDecay', type: 'number', default: defaults.weightDecay, min: 0, description: 'the notebook\'s lam × batch size: the loss adds (weightDecay / batchSize) Σ_W ‖W‖²' },
+  ];
+}
 
-  /** `backend` defaults to the process's (getBackend()); tests pass one to run on both. */
-  constructor(
-    private readonly variant: MultinomialAutoencoderVariant,
-    hyperParameters: Record<string, unknown> = {},
-    private readonly backend: Backend = getBackend(),
-  ) {
-    this.name = variant.name;
-    const resolved = resolveHyperParameters(variant.name, variant.defaults, hyperParameters);
-    this.settings = parseSettings(variant.name, resolved);
-    variant.checkExtraSettings(resolved);
-    this.hyperParameters = Object.freeze(resolved);
-  }
+type Settings = MultinomialAutoencoderSettings & { readonly resolved: Readonly<Record<string, unknown>> };
 
-  get nItems(): number {
-    return this.network?.shape.items ?? 0;
-  }
-
-  /** Per-epoch losses, validation NDCG@100 and training seconds of the last fit; undefined before one. */
-  get trainingReport(): TrainReport | undefined {
-    return this.report;
-  }
-
-  private newNetwork(items: number, rng?: Rng): MultinomialAutoencoderNetwork {
-    const { hidden, latent, keepProbability } = this.settings;
-    const code = this.variant.latentCode(this.hyperParameters, latent);
-    return new MultinomialAutoencoderNetwork(this.backend, { items, hidden, latent }, code, keepProbability, rng);
-  }
-
-  /**
-   * Trains on the rows of `train` that have interactions. With
-   * context.validation, the validation users' NDCG@100 (fold-in input, targets,
-   * exclusions as in evaluation) is computed after every epoch, the best
-   * epoch's weights are kept, and training stops after `patience` epochs
-   * without improvement.
-   */
-  async fit(train: CsrMatrix, context?: FitContext): Promise<void> {
-    const examples = trainingRows(train);
-    if (examples.nRows === 0) throw new Error(`${this.name}: the training matrix (${train.nRows} users × ${train.nCols} items) has no interactions`);
-    const validation = context?.validation;
-    checkValidationShape(this.name, train, validation);
-    const seed = context?.seed ?? DEFAULT_SEED;
-    const network = this.newNetwork(train.nCols, new Rng(seed).fork(INITIALISATION_STREAM));
-    const validate = validation ? (): ValidationResult => this.validationScore(network, validation) : undefined;
-    const report = await trainIteratively(
-      new MultinomialAutoencoderTraining(network, examples, this.settings, this.backend),
-      iterativeFitOptions(this.settings, context, seed, validate, {
-        higherIsBetter: true,
-        modelSignature: checkpointSignature(this.name, this.hyperParameters, { items: train.nCols }),
-      }),
+/** The network's part of a neural model spec (see neural-recommender.ts). */
+function multinomialSpec(variant: MultinomialAutoencoderVariant): NeuralModelSpec<Settings, MultinomialAutoencoderNetwork> {
+  const network = (backend: Backend, items: number, settings: Settings, rng?: Rng, plan?: TrainingPlan) =>
+    new MultinomialAutoencoderNetwork(
+      backend,
+      { items, hidden: settings.hidden, latent: settings.latent },
+      variant.latentCode(settings.resolved, settings.latent, plan),
+      settings.keepProbability,
+      rng,
     );
-    // Installed only now, so a cancelled or failed fit leaves the previous model in place.
-    this.network = network;
-    this.report = report;
-  }
-
-  private validationScore(network: MultinomialAutoencoderNetwork, validation: EvalSet): ValidationResult {
-    const scorer = { nItems: network.shape.items, scoreRows: (input: CsrMatrix) => this.scoreWith(network, input) };
-    return validationNdcg(scorer, validation, this.settings.batchSize);
-  }
-
-  private scoreWith(network: MultinomialAutoencoderNetwork, input: CsrMatrix): Float32Array {
-    const scores = allocateScores(input.nRows, network.shape.items);
-    network.scoreInto(input, scores, this.settings.batchSize);
-    return scores;
-  }
-
-  /** Logits of every item for each input row: any user's row, seen in training or not (`users` is ignored). */
-  scoreRows(input: CsrMatrix): Float32Array {
-    checkScoreInput(this.name, this.nItems, input);
-    return this.scoreWith(this.network!, input);
-  }
-
-  exportState(): ModelState {
-    requireFitted(this.name, this.nItems);
-    const tensors: ModelState['tensors'] = {};
-    for (const parameter of this.network!.parameters) tensors[parameter.name] = { shape: parameter.shape.slice(), data: parameter.value };
-    return { tensors };
-  }
-
-  /** Rebuilds a saved model (the factories' `restore`). */
-  static fromState(
-    variant: MultinomialAutoencoderVariant,
-    hyperParameters: Record<string, unknown>,
-    state: ModelState,
-    nItems: number,
-    backend: Backend = getBackend(),
-  ): MultinomialAutoencoderRecommender {
-    const model = new MultinomialAutoencoderRecommender(variant, hyperParameters, backend);
-    const network = model.newNetwork(nItems);
-    importParameters(network.parameters, state.tensors, `saved '${variant.name}' model`);
-    model.network = network;
-    return model;
-  }
+  const planOf = (train: TrainingData, settings: Settings): TrainingPlan => {
+    let users = 0;
+    for (let r = 0; r < train.matrix.nRows; r++) if (train.matrix.rowLength(r) > 0) users++;
+    return { plannedUpdates: settings.epochs * Math.ceil(users / settings.batchSize) };
+  };
+  return {
+    name: variant.name,
+    description: variant.description,
+    settings: variant.settings,
+    inputs: ['interactions'],
+    parseSettings: (resolved) => ({ ...parseSettings(variant.name, resolved), resolved }),
+    createNetwork: (backend, train, settings, rng) => network(backend, train.matrix.nCols, settings, rng, planOf(train, settings)),
+    exportExtra: (net) => (net.code.derived ? { tensors: {}, extra: { derived: { ...net.code.derived } } } : undefined),
+    networkForState: (backend, _state, nItems, settings) => network(backend, nItems, settings),
+    createTraining: (backend, net, examples, settings) => new MultinomialAutoencoderTraining(net, examples.matrix, settings, backend),
+    // Any user's row, seen in training or not (the query's user indices are not used).
+    scoreInto: (net, query, out, settings) => net.scoreInto(query.histories, out, settings.batchSize),
+  };
 }
 
 /** The registry entry of a variant. */
 export function multinomialAutoencoderFactory(variant: MultinomialAutoencoderVariant): ModelFactory {
-  return {
-    name: variant.name,
-    description: variant.description,
-    defaults: variant.defaults,
-    create: (hyperParameters) => new MultinomialAutoencoderRecommender(variant, hyperParameters),
-    restore: (hyperParameters, state, nItems) => MultinomialAutoencoderRecommender.fromState(variant, hyperParameters, state, nItems),
-  };
+  return neuralModelFactory(multinomialSpec(variant));
+}
+
+/** A Mult-DAE/Mult-VAE recommender on a given backend (tests run both). */
+export function multinomialAutoencoderRecommender(
+  variant: MultinomialAutoencoderVariant,
+  hyperParameters: Record<string, unknown> = {},
+  backend?: Backend,
+): NeuralRecommender<Settings, MultinomialAutoencoderNetwork> {
+  return new NeuralRecommender(multinomialSpec(variant), hyperParameters, backend);
 }

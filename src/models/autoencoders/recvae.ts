@@ -46,30 +46,28 @@
  * the softmax over all items requires. `scoreRows` encodes any row, seen in
  * training or not (fold-in), and returns the logits.
  */
-import type { CsrMatrix } from '../data/csr.js';
-import { Rng } from '../data/random.js';
-import type { EvalSet } from '../data/split-types.js';
-import type { Backend, CsrOperand } from '../engine/backend.js';
-import { getBackend } from '../engine/index.js';
-import { validationNdcg } from '../eval/validation.js';
-import { rowBatches } from '../nn/batches.js';
-import { DenseLayer } from '../nn/dense.js';
-import { uniform } from '../nn/init.js';
-import { Adam } from '../nn/optimizers.js';
-import { exportParameters, importParameters, Parameter } from '../nn/parameter.js';
-import { ScratchBuffer } from '../nn/scratch.js';
-import { SparseInputLayer } from '../nn/sparse-input.js';
-import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { checkValidationShape, iterativeFitOptions, trainingRows } from './iterative-fit.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
-import { fillStandardNormals } from './mult-vae.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import { Rng } from '../../data/random.js';
+import type { EvalSet } from '../../data/split-types.js';
+import type { Backend, CsrOperand } from '../../engine/backend.js';
+import { getBackend } from '../../engine/index.js';
+import { validationNdcg } from '../../eval/validation.js';
+import { rowBatches } from '../../nn/batches.js';
+import { DenseLayer } from '../../nn/dense.js';
+import { uniform } from '../../nn/init.js';
+import { Adam } from '../../nn/optimizers.js';
+import { exportParameters, importParameters, Parameter } from '../../nn/parameter.js';
+import { ScratchBuffer } from '../../nn/scratch.js';
+import { SparseInputLayer } from '../../nn/sparse-input.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
+import { checkNumber } from '../hyper-parameters.js';
+import type { ModelFactory } from '../model.js';
+import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
+import { defineSettings } from '../settings.js';
+import { fillStandardNormals } from '../../nn/normal.js';
+import { LayerNorm } from '../../nn/layer-norm.js';
 
 const NAME = 'recvae';
-const DEFAULT_SEED = 0;
-const INITIALISATION_STREAM = 0;
 /** The authors' `nn.LayerNorm(hidden_dim, eps=0.1)`. */
 const LAYER_NORM_EPSILON = 0.1;
 /** The authors' `logvar_uniform_prior.fill_(10)`: the wide component's log variance. */
@@ -77,21 +75,21 @@ const WIDE_PRIOR_LOG_VARIANCE = 10;
 const NORM_FLOOR = 1e-12;
 const LOG_TWO_PI = Math.log(2 * Math.PI);
 
-const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
-  hidden: 600,
-  latent: 200,
-  depth: 5,
-  keepProbability: 0.5,
-  gamma: 0.005,
-  beta: 0.2,
-  mixtureWeights: [0.15, 0.75, 0.1],
-  learningRate: 5e-4,
-  batchSize: 500,
-  encoderEpochs: 3,
-  decoderEpochs: 1,
-  epochs: 50,
-  patience: 0,
-});
+const SETTINGS = defineSettings(NAME, [
+  { name: 'hidden', type: 'integer', default: 600, min: 1, description: 'width of each encoder hidden layer' },
+  { name: 'latent', type: 'integer', default: 200, min: 1, description: 'width of the code z' },
+  { name: 'depth', type: 'integer', default: 5, min: 1, description: 'encoder hidden layers (densely connected, 5 in the paper)' },
+  { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: 'probability of keeping an input entry in encoder training' },
+  { name: 'gamma', type: 'number', default: 0.005, min: 0, description: 'KL weight per interaction (β_u = γ·|x_u|); 0 uses the constant beta' },
+  { name: 'beta', type: 'number', default: 0.2, min: 0, description: 'constant KL weight, used when gamma is 0' },
+  { name: 'mixtureWeights', type: 'number[]', default: [0.15, 0.75, 0.1], min: 0, description: 'weights of the standard, previous-posterior and wide prior components (sum 1)' },
+  { name: 'learningRate', type: 'number', default: 5e-4, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate of encoder and decoder' },
+  { name: 'batchSize', type: 'integer', default: 500, min: 1, description: 'users per mini-batch' },
+  { name: 'encoderEpochs', type: 'integer', default: 3, min: 1, description: 'encoder passes per epoch' },
+  { name: 'decoderEpochs', type: 'integer', default: 1, min: 1, description: 'decoder passes per epoch' },
+  { name: 'epochs', type: 'integer', default: 50, min: 1, description: 'most epochs to train' },
+  { name: 'patience', type: 'integer', default: 0, min: 0, description: 'epochs without a better validation NDCG@100 before stopping; 0 never stops early' },
+]);
 
 export interface RecVaeSettings {
   readonly hidden: number;
@@ -140,56 +138,6 @@ function parseSettings(resolved: Readonly<Record<string, unknown>>): RecVaeSetti
   };
 }
 
-/** Layer normalisation over each row with a learned scale and shift (backend.layerNormRows documents the formulas). */
-class LayerNorm {
-  readonly scale: Parameter;
-  readonly shift: Parameter;
-  private readonly output = new ScratchBuffer();
-  private readonly normalised = new ScratchBuffer();
-  private readonly inputGrad = new ScratchBuffer();
-  private readonly inverseDeviations = new ScratchBuffer();
-  private lastRows = 0;
-
-  constructor(
-    private readonly backend: Backend,
-    name: string,
-    readonly width: number,
-  ) {
-    this.scale = new Parameter(`${name}.weight`, [width]);
-    this.shift = new Parameter(`${name}.bias`, [width]);
-    this.scale.value.fill(1);
-  }
-
-  get parameters(): Parameter[] {
-    return [this.scale, this.shift];
-  }
-
-  forward(x: Float32Array, rows: number): Float32Array {
-    const n = this.width;
-    const y = this.output.view(rows * n);
-    this.backend.layerNormRows(x, rows, n, this.scale.value, this.shift.value, LAYER_NORM_EPSILON, y, this.normalised.view(rows * n), this.inverseDeviations.view(rows));
-    this.lastRows = rows;
-    return y;
-  }
-
-  backward(gradOutput: Float32Array): Float32Array {
-    const [rows, n] = [this.lastRows, this.width];
-    const gradInput = this.inputGrad.view(rows * n);
-    this.backend.layerNormRowsBackward(
-      gradOutput,
-      this.normalised.view(rows * n),
-      this.inverseDeviations.view(rows),
-      rows,
-      n,
-      this.scale.value,
-      this.scale.grad,
-      this.shift.grad,
-      gradInput,
-    );
-    return gradInput;
-  }
-}
-
 /** The encoder above: densely connected swish + LayerNorm layers, then μ and log σ². */
 export class RecVaeEncoder {
   readonly inputLayer: SparseInputLayer;
@@ -220,7 +168,7 @@ export class RecVaeEncoder {
     this.inputLayer = new SparseInputLayer({ name: `${prefix}.fc1`, inputSize: items, outputSize: hidden, backend });
     const dense = (name: string, inputSize: number, outputSize: number) => new DenseLayer({ name: `${prefix}.${name}`, inputSize, outputSize, backend });
     this.hiddenLayers = Array.from({ length: depth - 1 }, (_, k) => dense(`fc${k + 2}`, hidden, hidden));
-    this.norms = Array.from({ length: depth }, (_, k) => new LayerNorm(backend, `${prefix}.ln${k + 1}`, hidden));
+    this.norms = Array.from({ length: depth }, (_, k) => new LayerNorm(backend, LAYER_NORM_EPSILON, `${prefix}.ln${k + 1}`, hidden));
     this.meanLayer = dense('fc_mu', hidden, latent);
     this.logVarianceLayer = dense('fc_logvar', hidden, latent);
     this.preActivations = this.norms.map(() => new ScratchBuffer());
@@ -533,89 +481,27 @@ export class RecVaeTraining implements TrainableModel {
   }
 }
 
-export class RecVaeRecommender implements Recommender {
-  readonly name = NAME;
-  readonly predictsRatings = false;
-  readonly hyperParameters: Readonly<Record<string, unknown>>;
-  readonly settings: RecVaeSettings;
-  private network: RecVaeNetwork | undefined;
-  private report: TrainReport | undefined;
-
-  constructor(
-    hyperParameters: Record<string, unknown> = {},
-    private readonly backend: Backend = getBackend(),
-  ) {
-    const resolved = resolveHyperParameters(NAME, DEFAULTS, hyperParameters);
-    this.settings = parseSettings(resolved);
-    this.hyperParameters = Object.freeze(resolved);
-  }
-
-  get nItems(): number {
-    return this.network?.items ?? 0;
-  }
-
-  get trainingReport(): TrainReport | undefined {
-    return this.report;
-  }
-
-  /** Trains on the rows of `train` with interactions; with context.validation, keeps the epoch of best validation NDCG@100. */
-  async fit(train: CsrMatrix, context?: FitContext): Promise<void> {
-    const examples = trainingRows(train);
-    if (examples.nRows === 0) throw new Error(`${NAME}: the training matrix (${train.nRows} users × ${train.nCols} items) has no interactions`);
-    const validation = context?.validation;
-    checkValidationShape(NAME, train, validation);
-    const seed = context?.seed ?? DEFAULT_SEED;
-    const initialisation = new Rng(seed).fork(INITIALISATION_STREAM);
-    const network = new RecVaeNetwork(this.backend, train.nCols, this.settings, initialisation.fork(0));
-    const oldEncoder = network.newPriorEncoder(initialisation.fork(1));
-    const validate = validation ? (): ValidationResult => this.validationScore(network, validation) : undefined;
-    const report = await trainIteratively(
-      new RecVaeTraining(network, oldEncoder, examples, this.settings, this.backend),
-      iterativeFitOptions(this.settings, context, seed, validate, { modelSignature: checkpointSignature(NAME, this.hyperParameters, { items: train.nCols }) }),
-    );
-    this.network = network;
-    this.report = report;
-  }
-
-  private validationScore(network: RecVaeNetwork, validation: EvalSet): ValidationResult {
-    const scorer = { nItems: network.items, scoreRows: (input: CsrMatrix) => this.scoreWith(network, input) };
-    return validationNdcg(scorer, validation, this.settings.batchSize);
-  }
-
-  private scoreWith(network: RecVaeNetwork, input: CsrMatrix): Float32Array {
-    const scores = allocateScores(input.nRows, network.items);
-    network.scoreInto(input, scores, this.settings.batchSize);
-    return scores;
-  }
-
-  /** Logits of every item for each row: any user's row, seen in training or not (`users` is ignored). */
-  scoreRows(input: CsrMatrix): Float32Array {
-    checkScoreInput(NAME, this.nItems, input);
-    return this.scoreWith(this.network!, input);
-  }
-
-  /** The encoder and decoder (the prior's encoder is needed only in training). */
-  exportState(): ModelState {
-    requireFitted(NAME, this.nItems);
-    return { tensors: exportParameters(this.network!.parameters) };
-  }
-
-  static fromState(hyperParameters: Record<string, unknown>, state: ModelState, nItems: number, backend: Backend = getBackend()): RecVaeRecommender {
-    const model = new RecVaeRecommender(hyperParameters, backend);
-    const network = new RecVaeNetwork(backend, nItems, model.settings);
-    importParameters(network.parameters, state.tensors, `saved '${NAME}' model`);
-    model.network = network;
-    return model;
-  }
-}
-
-export const recVaeFactory: ModelFactory = {
+/** RecVAE's part of the neural shell (neural-recommender.ts). */
+const RECVAE_SPEC: NeuralModelSpec<RecVaeSettings, RecVaeNetwork> = {
   name: NAME,
   description:
     'RecVAE (Shenbin et al. 2020): VAE with a densely connected swish/LayerNorm encoder, composite prior, user-rescaled KL weight and ' +
-    'alternating encoder/decoder training; scores any user row (fold-in). Hyper-parameters hidden, latent, depth, keepProbability, gamma, beta, ' +
-    'mixtureWeights, learningRate, batchSize, encoderEpochs, decoderEpochs, epochs, patience.',
-  defaults: DEFAULTS,
-  create: (hyperParameters) => new RecVaeRecommender(hyperParameters),
-  restore: (hyperParameters, state, nItems) => RecVaeRecommender.fromState(hyperParameters, state, nItems),
+    'alternating encoder/decoder training; scores any user row (fold-in).',
+  settings: SETTINGS,
+  inputs: ['interactions'],
+  parseSettings,
+  createNetwork: (backend, train, settings, rng) => new RecVaeNetwork(backend, train.matrix.nCols, settings, rng.fork(0)),
+  networkForState: (backend, _state, nItems, settings) => new RecVaeNetwork(backend, nItems, settings),
+  // The prior's encoder (a copy of the encoder, refreshed each epoch) is needed only in training.
+  createTraining: (backend, network, examples, settings, rng) =>
+    new RecVaeTraining(network, network.newPriorEncoder(rng.fork(1)), examples.matrix, settings, backend),
+  // Any user's row, seen in training or not (the query's user indices are not used).
+  scoreInto: (network, query, out, settings) => network.scoreInto(query.histories, out, settings.batchSize),
 };
+
+export const recVaeFactory: ModelFactory = neuralModelFactory(RECVAE_SPEC);
+
+/** A RecVAE recommender on a given backend (tests run both). */
+export function recVaeRecommender(hyperParameters: Record<string, unknown> = {}, backend?: Backend): NeuralRecommender<RecVaeSettings, RecVaeNetwork> {
+  return new NeuralRecommender(RECVAE_SPEC, hyperParameters, backend);
+}

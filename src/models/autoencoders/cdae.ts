@@ -33,43 +33,41 @@
  * start at zero and never receive a gradient. Scores are the logits s_ui
  * (monotone in ŷ_ui, so rankings are the same).
  */
-import type { CsrMatrix } from '../data/csr.js';
-import { Rng } from '../data/random.js';
-import type { EvalSet } from '../data/split-types.js';
-import type { Activation, Backend, CsrOperand } from '../engine/backend.js';
-import { getBackend } from '../engine/index.js';
-import { validationNdcg } from '../eval/validation.js';
-import { rowBatches } from '../nn/batches.js';
-import { xavierUniform } from '../nn/init.js';
-import { Adam } from '../nn/optimizers.js';
-import { exportParameters, importParameters, Parameter } from '../nn/parameter.js';
-import { ScratchBuffer } from '../nn/scratch.js';
-import { SparseInputLayer } from '../nn/sparse-input.js';
-import { trainIteratively, type TrainReport } from '../train/loop.js';
-import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../train/trainable.js';
-import { checkNumber, resolveHyperParameters } from './hyper-parameters.js';
-import { checkValidationShape, iterativeFitOptions } from './iterative-fit.js';
-import type { FitContext, ModelFactory, ModelState, Recommender } from './model.js';
-import { allocateScores, checkScoreInput, requireFitted, checkpointSignature } from './model-support.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import { Rng } from '../../data/random.js';
+import type { EvalSet } from '../../data/split-types.js';
+import type { Activation, Backend, CsrOperand } from '../../engine/backend.js';
+import { getBackend } from '../../engine/index.js';
+import { validationNdcg } from '../../eval/validation.js';
+import { rowBatches } from '../../nn/batches.js';
+import { xavierUniform } from '../../nn/init.js';
+import { Adam } from '../../nn/optimizers.js';
+import { exportParameters, importParameters, Parameter } from '../../nn/parameter.js';
+import { ScratchBuffer } from '../../nn/scratch.js';
+import { SparseInputLayer } from '../../nn/sparse-input.js';
+import { trainIteratively, type TrainReport } from '../../train/loop.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../../train/trainable.js';
+import { checkNumber } from '../hyper-parameters.js';
+import type { ModelFactory, TrainingData } from '../model.js';
+import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
+import { defineSettings } from '../settings.js';
 
 const NAME = 'cdae';
-const DEFAULT_SEED = 0;
-const INITIALISATION_STREAM = 0;
 /** Standard deviation of the user vectors' initial values (a small random start, as the paper's SGD). */
 const USER_INIT_STD = 0.01;
 const HIDDEN_ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh', 'identity'];
 
-const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
-  hidden: 64,
-  corruption: 0.5,
-  negatives: 5,
-  activation: 'relu',
-  lambda: 0.01,
-  learningRate: 1e-3,
-  batchSize: 500,
-  epochs: 100,
-  patience: 20,
-});
+const SETTINGS = defineSettings(NAME, [
+  { name: 'hidden', type: 'integer', default: 64, min: 1, description: 'hidden width (RecBole default 64)' },
+  { name: 'corruption', type: 'number', default: 0.5, min: 0, max: 1, exclusiveMax: true, description: 'q: probability of dropping an input entry in training' },
+  { name: 'negatives', type: 'integer', default: 5, min: 0, description: 'negative items sampled per observed item' },
+  { name: 'activation', type: 'choice', default: 'relu', choices: HIDDEN_ACTIVATIONS, description: 'hidden activation' },
+  { name: 'lambda', type: 'number', default: 0.01, min: 0, scale: 'log', description: 'λ of the L2 terms (eq. 8)' },
+  { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate' },
+  { name: 'batchSize', type: 'integer', default: 500, min: 1, description: 'users per mini-batch' },
+  { name: 'epochs', type: 'integer', default: 100, min: 1, description: 'most epochs to train' },
+  { name: 'patience', type: 'integer', default: 20, min: 0, description: 'epochs without a better validation NDCG@100 before stopping; 0 never stops early' },
+]);
 
 export interface CdaeSettings {
   readonly hidden: number;
@@ -334,109 +332,50 @@ class CdaeTraining implements TrainableModel {
   }
 }
 
-export class CdaeRecommender implements Recommender {
-  readonly name = NAME;
-  readonly predictsRatings = false;
-  readonly hyperParameters: Readonly<Record<string, unknown>>;
-  readonly settings: CdaeSettings;
-  private network: CdaeNetwork | undefined;
-  private report: TrainReport | undefined;
+/** The training users: rows of the training matrix with interactions (row r is user r). */
+function trainedUsers(train: TrainingData): Int32Array {
+  const users: number[] = [];
+  for (let r = 0; r < train.matrix.nRows; r++) if (train.matrix.rowLength(r) > 0) users.push(r);
+  return Int32Array.from(users);
+}
 
-  constructor(
-    hyperParameters: Record<string, unknown> = {},
-    private readonly backend: Backend = getBackend(),
-  ) {
-    const resolved = resolveHyperParameters(NAME, DEFAULTS, hyperParameters);
-    this.settings = parseSettings(resolved);
-    this.hyperParameters = Object.freeze(resolved);
-  }
-
-  get nItems(): number {
-    return this.network?.items ?? 0;
-  }
-
-  /** Training users the model has vectors for (the training matrix's rows); 0 before fit. */
-  get nUsers(): number {
-    return this.network?.users ?? 0;
-  }
-
-  get trainingReport(): TrainReport | undefined {
-    return this.report;
-  }
-
-  /**
-   * Trains on the rows of `train` with interactions (row r is user r). With
-   * context.validation, selects the epoch by validation NDCG@100 (its users'
-   * indices are passed to scoring, so held-out users get a zero user vector).
-   */
-  async fit(train: CsrMatrix, context?: FitContext): Promise<void> {
-    const trainedUsers: number[] = [];
-    for (let r = 0; r < train.nRows; r++) if (train.rowLength(r) > 0) trainedUsers.push(r);
-    if (trainedUsers.length === 0) throw new Error(`${NAME}: the training matrix (${train.nRows} users × ${train.nCols} items) has no interactions`);
-    const validation = context?.validation;
-    checkValidationShape(NAME, train, validation);
-    const seed = context?.seed ?? DEFAULT_SEED;
-    const users = Int32Array.from(trainedUsers);
-    const { hidden, activation } = this.settings;
-    const network = new CdaeNetwork(this.backend, train.nCols, train.nRows, hidden, activation, new Rng(seed).fork(INITIALISATION_STREAM), users);
-    const validate = validation ? (): ValidationResult => this.validationScore(network, validation) : undefined;
-    const report = await trainIteratively(
-      new CdaeTraining(network, train, users, this.settings, this.backend),
-      iterativeFitOptions(this.settings, context, seed, validate, {
-        modelSignature: checkpointSignature(NAME, this.hyperParameters, { items: train.nCols, users: train.nRows }),
-      }),
-    );
-    this.network = network;
-    this.report = report;
-  }
-
-  private validationScore(network: CdaeNetwork, validation: EvalSet): ValidationResult {
-    const scorer = { nItems: network.items, scoreRows: (input: CsrMatrix, users?: Int32Array) => this.scoreWith(network, input, users) };
-    return validationNdcg(scorer, validation, this.settings.batchSize);
-  }
-
-  private scoreWith(network: CdaeNetwork, input: CsrMatrix, users: Int32Array | undefined): Float32Array {
+/** CDAE's part of the neural shell (neural-recommender.ts). */
+const CDAE_SPEC: NeuralModelSpec<CdaeSettings, CdaeNetwork> = {
+  name: NAME,
+  description:
+    'CDAE (Wu et al. 2016): denoising autoencoder with a per-user node, sigmoid outputs trained on observed items plus sampled negatives; ' +
+    'new users get a zero user vector.',
+  settings: SETTINGS,
+  inputs: ['interactions'],
+  parseSettings,
+  // The whole matrix: row r is user r, whose vector V_r the network holds.
+  trainingExamples: (train) => train,
+  signatureShape: (train) => ({ items: train.matrix.nCols, users: train.matrix.nRows }),
+  createNetwork: (backend, train, settings, rng) =>
+    new CdaeNetwork(backend, train.matrix.nCols, train.matrix.nRows, settings.hidden, settings.activation, rng, trainedUsers(train)),
+  networkForState: (backend, state, nItems, settings, source) => {
+    const saved = state.tensors['h_user.weight'];
+    if (saved === undefined || saved.shape.length !== 2) throw new Error(`${source} lacks a 2-D tensor 'h_user.weight' (the user vectors)`);
+    return new CdaeNetwork(backend, nItems, saved.shape[0]!, settings.hidden, settings.activation);
+  },
+  createTraining: (backend, network, examples, settings) => new CdaeTraining(network, examples.matrix, trainedUsers(examples), settings, backend),
+  /** users[r] (a training user, or −1) picks the user vector, zero when unknown or absent. */
+  scoreInto: (network, query, out, settings) => {
+    const users = query.users;
     if (users !== undefined) {
-      if (users.length !== input.nRows) throw new RangeError(`${NAME}: ${users.length} user indices for ${input.nRows} input rows`);
       for (const u of users) {
         if (!(Number.isInteger(u) && u >= -1 && u < network.users)) {
           throw new RangeError(`${NAME}: user index ${u} is outside −1 (unknown user) .. ${network.users - 1} (the training users)`);
         }
       }
     }
-    const scores = allocateScores(input.nRows, network.items);
-    network.scoreInto(input, users, scores, this.settings.batchSize);
-    return scores;
-  }
-
-  /** Logits for each row; users[r] (a training user, or −1) picks the user vector, zero when unknown or absent. */
-  scoreRows(input: CsrMatrix, users?: Int32Array): Float32Array {
-    checkScoreInput(NAME, this.nItems, input);
-    return this.scoreWith(this.network!, input, users);
-  }
-
-  exportState(): ModelState {
-    requireFitted(NAME, this.nItems);
-    return { tensors: exportParameters(this.network!.parameters) };
-  }
-
-  static fromState(hyperParameters: Record<string, unknown>, state: ModelState, nItems: number, backend: Backend = getBackend()): CdaeRecommender {
-    const model = new CdaeRecommender(hyperParameters, backend);
-    const saved = state.tensors['h_user.weight'];
-    if (saved === undefined || saved.shape.length !== 2) throw new Error(`saved '${NAME}' model lacks a 2-D tensor 'h_user.weight' (the user vectors)`);
-    const network = new CdaeNetwork(backend, nItems, saved.shape[0]!, model.settings.hidden, model.settings.activation);
-    importParameters(network.parameters, state.tensors, `saved '${NAME}' model`);
-    model.network = network;
-    return model;
-  }
-}
-
-export const cdaeFactory: ModelFactory = {
-  name: NAME,
-  description:
-    'CDAE (Wu et al. 2016): denoising autoencoder with a per-user node, sigmoid outputs trained on observed items plus sampled negatives; ' +
-    'new users get a zero user vector. Hyper-parameters hidden, corruption, negatives, activation, lambda, learningRate, batchSize, epochs, patience.',
-  defaults: DEFAULTS,
-  create: (hyperParameters) => new CdaeRecommender(hyperParameters),
-  restore: (hyperParameters, state, nItems) => CdaeRecommender.fromState(hyperParameters, state, nItems),
+    network.scoreInto(query.histories, users, out, settings.batchSize);
+  },
 };
+
+export const cdaeFactory: ModelFactory = neuralModelFactory(CDAE_SPEC);
+
+/** A CDAE recommender on a given backend (tests run both). */
+export function cdaeRecommender(hyperParameters: Record<string, unknown> = {}, backend?: Backend): NeuralRecommender<CdaeSettings, CdaeNetwork> {
+  return new NeuralRecommender(CDAE_SPEC, hyperParameters, backend);
+}

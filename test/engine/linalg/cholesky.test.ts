@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { choleskyInPlace, choleskySteps, NotPositiveDefiniteError } from '../../src/linalg/cholesky.js';
-import { invertSpdInPlace, spdInverseSteps } from '../../src/linalg/spd-inverse.js';
+import { choleskyInPlace, choleskySteps, NotPositiveDefiniteError } from '../../../src/engine/linalg/cholesky.js';
+import { invertSpdInPlace, spdInverseSteps } from '../../../src/engine/linalg/spd-inverse.js';
 import { maxAbsDifference, multiply, randomSpd, referenceInverse, seededRandom } from './fixtures.js';
 
 // The textbook example: A = L·Lᵀ with L = [[2,0,0],[6,1,0],[-8,5,3]].
