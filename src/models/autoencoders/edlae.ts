@@ -37,8 +37,9 @@ const SETTINGS = defineSettings(NAME, [
     max: 1,
     exclusiveMax: true,
     description: 'p: input dropout probability; the L2 weight of item i is p/(1−p)·|users of i| (chosen on ml-1m and amazon-beauty validation users, see BENCHMARKS.md)',
+    search: { min: 0.05, max: 0.95 },
   },
-  { name: 'lambda', type: 'number', default: 10, min: 0, scale: 'log', description: 'extra constant ridge λ added to every item (keeps items without users invertible)' },
+  { name: 'lambda', type: 'number', default: 10, min: 0, scale: 'log', description: 'extra constant ridge λ added to every item (keeps items without users invertible)', search: { min: 0.1, max: 1000 } },
   { name: 'variant', type: 'choice', default: 'edlae', choices: VARIANTS, description: "'edlae': emphasised denoising, zero diagonal; 'dlae': plain dropout, B = I − PΛ" },
 ]);
 

@@ -35,7 +35,7 @@ const NAME = 'mult-vae';
 
 const SETTINGS = defineSettings(NAME, [
   ...multinomialAutoencoderSettingSpecs({ hidden: [600], weightDecay: 0 }),
-  { name: 'betaCap', type: 'number', default: 0.2, min: 0, description: 'largest KL weight β (the notebook\'s anneal_cap)' },
+  { name: 'betaCap', type: 'number', default: 0.2, min: 0, description: 'largest KL weight β (the notebook\'s anneal_cap)', search: { min: 0.05, max: 0.6 } },
   {
     name: 'totalAnnealSteps',
     type: 'integer',

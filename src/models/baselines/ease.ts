@@ -22,7 +22,7 @@ import { defineSettings } from '../settings.js';
 const NAME = 'ease';
 /** RecBole's default; its tuned value for ML-1M is 1000 (REFERENCE.md §3). */
 const SETTINGS = defineSettings(NAME, [
-  { name: 'lambda', type: 'number', default: 250, min: 0, scale: 'log', description: 'L2 weight λ added to the diagonal of XᵀX (RecBole default 250; 1000 tuned on ML-1M)' },
+  { name: 'lambda', type: 'number', default: 250, min: 0, scale: 'log', description: 'L2 weight λ added to the diagonal of XᵀX (RecBole default 250; 1000 tuned on ML-1M)', search: { min: 1, max: 10_000 } },
 ]);
 const INPUTS: readonly ModelInput[] = ['interactions'];
 
