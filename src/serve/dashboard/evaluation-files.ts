@@ -20,7 +20,7 @@ export interface EvaluationRun {
   readonly file: string;
   readonly index: number;
   readonly modifiedAt: string;
-  /** 'tune' for tune output (a grid with the best point's test metrics), else 'evaluate'. */
+  /** 'tune' for tune output (a grid or random-search trials, with the best setting's test metrics), else 'evaluate'. */
   readonly command: 'evaluate' | 'tune';
   readonly model: string;
   readonly dataset?: string;
@@ -83,7 +83,8 @@ export function parseEvaluationRuns(parsed: unknown, file: string, modifiedAt: s
       file,
       index,
       modifiedAt,
-      command: Array.isArray(run['grid']) ? 'tune' : 'evaluate',
+      // tune prints its grid, or its random-search trials, beside the best setting's test metrics.
+      command: Array.isArray(run['grid']) || Array.isArray(run['trials']) ? 'tune' : 'evaluate',
       model: run['model'],
       ...optional('dataset', isString),
       ...optional('protocol', isObject),

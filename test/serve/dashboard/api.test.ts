@@ -88,13 +88,18 @@ test('evaluations: saved files are listed, broken ones named; admins upload, rea
   writeFileSync(join(service.evaluationsDir, 'not-a-run.json'), JSON.stringify({ model: 'ease' }));
   let { status, body } = await call(service.app, { url: '/v1/evaluations', headers: asReader });
   assert.equal(status, 200);
-  assert.deepEqual(body.runs.map((r: { model: string }) => r.model), ['popularity', 'ease']);
+  assert.deepEqual(body.runs.filter((r: { file: string }) => r.file === 'baselines.json').map((r: { model: string }) => r.model), ['popularity', 'ease']);
   assert.equal(body.runs[1].metrics['ndcg@100'], 0.39);
   assert.equal(body.runs[1].stderr['ndcg@100'], 0.012);
   assert.equal(body.runs[1].id, 'baselines.json#1');
   assert.equal(body.runs[1].command, 'evaluate');
   assert.deepEqual(body.unreadable.map((u: { file: string }) => u.file).sort(), ['broken.json', 'not-a-run.json']);
   assert.match(body.unreadable.find((u: { file: string }) => u.file === 'not-a-run.json').reason, /metrics/);
+
+  writeFileSync(join(service.evaluationsDir, 'tuned.json'), JSON.stringify({ ...evaluationRuns()[1], selectBy: 'ndcg@100', search: { kind: 'random' }, trials: [] }));
+  const tuned = (await call(service.app, { url: '/v1/evaluations', headers: asReader })).body.runs.find((r: { file: string }) => r.file === 'tuned.json');
+  assert.equal(tuned.command, 'tune');
+  assert.equal(tuned.selectBy, 'ndcg@100');
 
   const upload = { name: 'mult-dae-run', runs: [{ ...evaluationRuns()[1], model: 'mult-dae' }] };
   assert.equal((await call(service.app, { method: 'POST', url: '/v1/evaluations', headers: asReader, payload: upload })).status, 403);
