@@ -10,8 +10,9 @@ import { getBackend } from '../engine/index.js';
 import { NotPositiveDefiniteError } from '../engine/linalg/cholesky.js';
 import { allocateDenseSquare, gramSteps } from '../engine/linalg/gram.js';
 import { spdInverseSteps } from '../engine/linalg/spd-inverse.js';
-import type { FitContext } from './model.js';
-import { driveSteps } from './model-support.js';
+import type { FitContext, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from './model.js';
+import type { ModelSettings } from './settings.js';
+import { allocateScores, checkQuery, driveSteps, requireFitted, requireInputs, requireTensor } from './model-support.js';
 
 /**
  * P = (XᵀX + Λ)⁻¹ as a dense row-major float64 nItems² matrix, Λ = diag(regulariser(i, G_ii)).
@@ -62,4 +63,63 @@ export function zeroDiagonalWeights(inverse: Float64Array, n: number): Float32Ar
     weights[row + i] = 0;
   }
   return weights;
+}
+
+const INPUTS: readonly ModelInput[] = ['interactions'];
+
+/**
+ * A linear item × item autoencoder (EASE, EDLAE, DLAE): scores = x · B for any row, B saved
+ * as the tensor 'B'. A model supplies how its B is fitted.
+ */
+export abstract class ItemItemRecommender implements Recommender {
+  readonly predictsRatings = false;
+  readonly hyperParameters: Readonly<Record<string, unknown>>;
+  private itemCount = 0;
+  /** B, row-major nItems × nItems: row i holds what item i adds to every item's score. */
+  private weights: Float32Array = new Float32Array(0);
+
+  constructor(
+    readonly name: string,
+    settings: ModelSettings,
+    hyperParameters: Record<string, unknown>,
+  ) {
+    this.hyperParameters = settings.resolve(hyperParameters);
+  }
+
+  get nItems(): number {
+    return this.itemCount;
+  }
+
+  /** B for the training matrix; nItems² float32. */
+  protected abstract fitWeights(train: CsrMatrix, context: FitContext | undefined): Promise<Float32Array>;
+
+  async fit(data: TrainingData, context?: FitContext): Promise<void> {
+    requireInputs(this.name, INPUTS, data);
+    const weights = await this.fitWeights(data.matrix, context);
+    context?.onProgress?.({ phase: 'weights', done: data.matrix.nCols, total: data.matrix.nCols });
+    // Assigned only now, so a cancelled or failed fit leaves the previous state intact.
+    this.weights = weights;
+    this.itemCount = data.matrix.nCols;
+  }
+
+  /** x · B for each input row: the rows of B of the row's items, weighted by their values. */
+  score(query: ScoreQuery): Float32Array {
+    checkQuery(this.name, this.itemCount, INPUTS, query);
+    const input = query.histories;
+    const scores = allocateScores(input.nRows, this.itemCount);
+    getBackend().csrMatmul(1, input, this.weights, this.itemCount, 0, scores);
+    return scores;
+  }
+
+  exportState(): ModelState {
+    requireFitted(this.name, this.itemCount);
+    return { tensors: { B: { shape: [this.itemCount, this.itemCount], data: this.weights } } };
+  }
+
+  /** Installs saved weights (the factories' `restore`); returns the model. */
+  withSavedWeights(state: ModelState, nItems: number): this {
+    this.weights = requireTensor(`saved '${this.name}' model`, state.tensors, 'B', Float32Array, [nItems, nItems]);
+    this.itemCount = nItems;
+    return this;
+  }
 }

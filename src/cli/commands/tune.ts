@@ -120,10 +120,10 @@ export function tuneCommand(): Command {
         fitSeconds: result.best.fitSeconds,
         ...testReport,
       });
-      if (options.out) await writeFileAtomic(options.out, JSON.stringify({ model: choice.name, hyperParameters: result.best.hyperParameters }, null, 2) + '\n');
+      await writeBest(options.out, choice.name, result.best.hyperParameters);
       return;
     }
-    if (options.out) await writeFileAtomic(options.out, JSON.stringify({ model: choice.name, hyperParameters: result.best.hyperParameters }, null, 2) + '\n');
+    await writeBest(options.out, choice.name, result.best.hyperParameters);
     out.result(`validation ${result.selectBy} over the grid (${source.datasetName}, ${source.split.protocol.kind}, seed ${options.seed}):`);
     for (const p of result.points) {
       const mark = p === result.best ? '  <- best' : '';
@@ -170,8 +170,7 @@ async function runRandomSearch(
     process.removeListener('SIGINT', stop);
   }
   out.progress.stop();
-  const best = { model: choice.name, hyperParameters: result.best.hyperParameters };
-  if (options.out) await writeFileAtomic(options.out, JSON.stringify(best, null, 2) + '\n');
+  await writeBest(options.out, choice.name, result.best.hyperParameters);
   const testReport = evaluationToJSON(result.test);
   if (out.json) {
     out.resultJSON({
@@ -193,4 +192,9 @@ async function runRandomSearch(
   out.result(`best of ${new Set(result.trials.map((t) => t.trial)).size} configurations by validation ${result.selectBy}: ${JSON.stringify(result.best.hyperParameters)} (${result.best.score.toFixed(4)})`);
   out.result(`test metrics of the best setting:`);
   out.result(formatMetricTable([{ label: choice.name, metrics: result.test.metrics }]));
+}
+
+/** The best configuration as `{ model, hyperParameters }` JSON, for `--out`. */
+async function writeBest(file: string | undefined, model: string, hyperParameters: Readonly<Record<string, unknown>>): Promise<void> {
+  if (file !== undefined) await writeFileAtomic(file, JSON.stringify({ model, hyperParameters }, null, 2) + '\n');
 }

@@ -17,10 +17,9 @@
  * Scores are x·B for any row, as for EASE. Cost: one Gram matrix and one SPD inverse, the
  * same as EASE (src/models/closed-form.ts).
  */
-import { getBackend } from '../../engine/index.js';
-import { regularisedGramInverse, zeroDiagonalWeights } from '../closed-form.js';
-import type { FitContext, ModelFactory, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from '../model.js';
-import { allocateScores, checkQuery, requireFitted, requireInputs, requireTensor } from '../model-support.js';
+import type { CsrMatrix } from '../../data/csr.js';
+import { ItemItemRecommender, regularisedGramInverse, zeroDiagonalWeights } from '../closed-form.js';
+import type { FitContext, ModelFactory, ModelInput } from '../model.js';
 import { defineSettings } from '../settings.js';
 
 const NAME = 'edlae';
@@ -43,25 +42,13 @@ const SETTINGS = defineSettings(NAME, [
   { name: 'variant', type: 'choice', default: 'edlae', choices: VARIANTS, description: "'edlae': emphasised denoising, zero diagonal; 'dlae': plain dropout, B = I − PΛ" },
 ]);
 
-export class EdlaeRecommender implements Recommender {
-  readonly name = NAME;
-  readonly predictsRatings = false;
-  readonly hyperParameters: Readonly<Record<string, unknown>>;
-  private itemCount = 0;
-  /** B, row-major nItems × nItems: row i holds what item i adds to every item's score. */
-  private weights: Float32Array = new Float32Array(0);
-
+export class EdlaeRecommender extends ItemItemRecommender {
   constructor(hyperParameters: Record<string, unknown> = {}) {
-    this.hyperParameters = SETTINGS.resolve(hyperParameters);
+    super(NAME, SETTINGS, hyperParameters);
   }
 
-  get nItems(): number {
-    return this.itemCount;
-  }
-
-  async fit(data: TrainingData, context?: FitContext): Promise<void> {
-    requireInputs(NAME, INPUTS, data);
-    const n = data.matrix.nCols;
+  protected async fitWeights(train: CsrMatrix, context: FitContext | undefined): Promise<Float32Array> {
+    const n = train.nCols;
     const p = this.hyperParameters['dropout'] as number;
     const lambda = this.hyperParameters['lambda'] as number;
     const variant = this.hyperParameters['variant'] as Variant;
@@ -69,47 +56,21 @@ export class EdlaeRecommender implements Recommender {
     const penalty = new Float64Array(n);
     const inverse = await regularisedGramInverse(
       NAME,
-      data.matrix,
+      train,
       (item, gramDiagonal) => (penalty[item] = odds * gramDiagonal + lambda),
       context,
       (pivot) =>
         `EDLAE: XᵀX + Λ is not positive definite (dropout ${p}, λ = ${lambda}, failed at item ${pivot}); ` +
         `an item without users needs λ > 0`,
     );
-    let weights: Float32Array;
-    if (variant === 'edlae') weights = zeroDiagonalWeights(inverse, n);
-    else {
-      // B = I − P Λ: column j of P scaled by Λ_jj, subtracted from the identity.
-      weights = new Float32Array(n * n);
-      for (let i = 0; i < n; i++) {
-        const row = i * n;
-        for (let j = 0; j < n; j++) weights[row + j] = (i === j ? 1 : 0) - inverse[row + j]! * penalty[j]!;
-      }
+    if (variant === 'edlae') return zeroDiagonalWeights(inverse, n);
+    // B = I − P Λ: column j of P scaled by Λ_jj, subtracted from the identity.
+    const weights = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) {
+      const row = i * n;
+      for (let j = 0; j < n; j++) weights[row + j] = (i === j ? 1 : 0) - inverse[row + j]! * penalty[j]!;
     }
-    context?.onProgress?.({ phase: 'weights', done: n, total: n });
-    this.weights = weights;
-    this.itemCount = n;
-  }
-
-  /** x · B for each input row. */
-  score(query: ScoreQuery): Float32Array {
-    checkQuery(NAME, this.itemCount, INPUTS, query);
-    const input = query.histories;
-    const scores = allocateScores(input.nRows, this.itemCount);
-    getBackend().csrMatmul(1, input, this.weights, this.itemCount, 0, scores);
-    return scores;
-  }
-
-  exportState(): ModelState {
-    requireFitted(NAME, this.itemCount);
-    return { tensors: { B: { shape: [this.itemCount, this.itemCount], data: this.weights } } };
-  }
-
-  static fromState(hyperParameters: Record<string, unknown>, state: ModelState, nItems: number): EdlaeRecommender {
-    const model = new EdlaeRecommender(hyperParameters);
-    model.weights = requireTensor(`saved '${NAME}' model`, state.tensors, 'B', Float32Array, [nItems, nItems]);
-    model.itemCount = nItems;
-    return model;
+    return weights;
   }
 }
 
@@ -120,5 +81,5 @@ export const edlaeFactory: ModelFactory = {
   inputs: INPUTS,
   predictsRatings: false,
   create: (hyperParameters) => new EdlaeRecommender(hyperParameters),
-  restore: (hyperParameters, state, nItems) => EdlaeRecommender.fromState(hyperParameters, state, nItems),
+  restore: (hyperParameters, state, nItems) => new EdlaeRecommender(hyperParameters).withSavedWeights(state, nItems),
 };

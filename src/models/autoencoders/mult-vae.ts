@@ -39,7 +39,7 @@ const SETTINGS = defineSettings(NAME, [
   {
     name: 'totalAnnealSteps',
     type: 'integer',
-    default: 200_000,
+    default: 0,
     min: 0,
     description: "β = min(betaCap, updates / totalAnnealSteps) (the notebook's total_anneal_steps, 200000 for ML-20M); 0: derived from the data by annealFraction",
   },

@@ -44,6 +44,7 @@ import { checkNumber } from '../hyper-parameters.js';
 import type { ModelFactory, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import type { ModelSettings, SettingSpec } from '../settings.js';
+import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 
 /** The notebook's bias initialiser: truncated_normal_initializer(stddev=0.001). */
 const BIAS_INIT_STD = 0.001;
@@ -428,9 +429,7 @@ export function multinomialAutoencoderSettingSpecs(defaults: { hidden: readonly 
     { name: 'latent', type: 'integer', default: 200, min: 1, description: 'width of the code z', search: { min: 32, max: 512, scale: 'log' } },
     { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: 'probability of keeping an input entry in training (the notebook\'s keep_prob)', search: { min: 0.2, max: 0.9 } },
     { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate', search: { min: 1e-4, max: 1e-2 } },
-    { name: 'batchSize', type: 'integer', default: 500, min: 1, description: 'users per mini-batch' },
-    { name: 'epochs', type: 'integer', default: 100, min: 1, description: 'most epochs to train' },
-    { name: 'patience', type: 'integer', default: 20, min: 0, description: 'epochs without a better validation NDCG@100 before stopping; 0 never stops early' },
+    ...trainingLoopSettingSpecs({ batchSize: 500, epochs: 100, patience: 20 }),
     { name: 'weightDecay', type: 'number', default: defaults.weightDecay, min: 0, description: 'the notebook\'s lam × batch size: the loss adds (weightDecay / batchSize) Σ_W ‖W‖²', search: { min: 0, max: 0.1 } },
   ];
 }

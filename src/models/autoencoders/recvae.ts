@@ -64,6 +64,7 @@ import { checkNumber } from '../hyper-parameters.js';
 import type { ModelFactory } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import { defineSettings } from '../settings.js';
+import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 import { fillStandardNormals } from '../../nn/normal.js';
 import { LayerNorm } from '../../nn/layer-norm.js';
 
@@ -84,11 +85,9 @@ const SETTINGS = defineSettings(NAME, [
   { name: 'beta', type: 'number', default: 0.2, min: 0, description: 'constant KL weight, used when gamma is 0' },
   { name: 'mixtureWeights', type: 'number[]', default: [0.15, 0.75, 0.1], min: 0, description: 'weights of the standard, previous-posterior and wide prior components (sum 1)' },
   { name: 'learningRate', type: 'number', default: 5e-4, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate of encoder and decoder', search: { min: 1e-4, max: 3e-3 } },
-  { name: 'batchSize', type: 'integer', default: 500, min: 1, description: 'users per mini-batch' },
   { name: 'encoderEpochs', type: 'integer', default: 3, min: 1, description: 'encoder passes per epoch' },
   { name: 'decoderEpochs', type: 'integer', default: 1, min: 1, description: 'decoder passes per epoch' },
-  { name: 'epochs', type: 'integer', default: 50, min: 1, description: 'most epochs to train' },
-  { name: 'patience', type: 'integer', default: 0, min: 0, description: 'epochs without a better validation NDCG@100 before stopping; 0 never stops early' },
+  ...trainingLoopSettingSpecs({ batchSize: 500, epochs: 50, patience: 0 }),
 ]);
 
 export interface RecVaeSettings {
