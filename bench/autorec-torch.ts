@@ -40,9 +40,9 @@ import { describeBackend, getBackend } from '../src/engine/index.js';
 import { peerEnvironment } from './peer-support.js';
 import { evaluateRatings } from '../src/eval/evaluate.js';
 import { prepareData } from '../src/experiment/prepare.js';
-import { AutoRecRecommender, itemAutoRecFactory, type AutoRecVariant } from '../src/models/autorec.js';
+import { autoRecRecommender, itemAutoRecFactory, type AutoRecVariant } from '../src/models/autoencoders/autorec.js';
 
-const defaults = itemAutoRecFactory.defaults;
+const defaults = itemAutoRecFactory.settings.defaults;
 const { values: args } = parseArgs({
   options: {
     dataset: { type: 'string', default: 'ml-100k' },
@@ -146,7 +146,7 @@ try {
     const split = await loadSplit(splitFile);
 
     const loadBefore = loadavg()[0]!;
-    const model = new AutoRecRecommender(variant, hyperParameters);
+    const model = autoRecRecommender(variant, hyperParameters);
     await model.fit(split.train, { seed });
     const recoderEpochs = model.trainingReport!.epochs.map((e) => e.seconds);
     const evaluation = evaluateRatings(model, split.test);

@@ -15,12 +15,12 @@ import { makeSplit } from '../src/data/splits/index.js';
 import type { Backend } from '../src/engine/backend.js';
 import { getBackend, describeBackend } from '../src/engine/index.js';
 import { prepareData } from '../src/experiment/prepare.js';
-import { CdaeRecommender } from '../src/models/cdae.js';
-import { multDaeVariant } from '../src/models/mult-dae.js';
-import { multVaeVariant } from '../src/models/mult-vae.js';
+import { cdaeRecommender } from '../src/models/autoencoders/cdae.js';
+import { multDaeVariant } from '../src/models/autoencoders/mult-dae.js';
+import { multVaeVariant } from '../src/models/autoencoders/mult-vae.js';
 import type { Recommender } from '../src/models/model.js';
-import { MultinomialAutoencoderRecommender } from '../src/models/multinomial-autoencoder.js';
-import { RecVaeRecommender } from '../src/models/recvae.js';
+import { multinomialAutoencoderRecommender } from '../src/models/autoencoders/multinomial-autoencoder.js';
+import { recVaeRecommender } from '../src/models/autoencoders/recvae.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,10 +59,10 @@ const epochs = Number(args.epochs);
 const backend = args.untimed ? getBackend() : timedBackend(getBackend());
 const hyperParameters = { epochs, patience: 0 };
 const constructors: Record<string, () => Recommender> = {
-  'mult-vae': () => new MultinomialAutoencoderRecommender(multVaeVariant, hyperParameters, backend),
-  'mult-dae': () => new MultinomialAutoencoderRecommender(multDaeVariant, hyperParameters, backend),
-  recvae: () => new RecVaeRecommender(hyperParameters, backend),
-  cdae: () => new CdaeRecommender(hyperParameters, backend),
+  'mult-vae': () => multinomialAutoencoderRecommender(multVaeVariant, hyperParameters, backend),
+  'mult-dae': () => multinomialAutoencoderRecommender(multDaeVariant, hyperParameters, backend),
+  recvae: () => recVaeRecommender(hyperParameters, backend),
+  cdae: () => cdaeRecommender(hyperParameters, backend),
 };
 const makeModel = constructors[args.model!];
 if (makeModel === undefined) throw new Error(`--model must be one of ${Object.keys(constructors).join(', ')}, got '${args.model}'`);

@@ -1,6 +1,6 @@
 /**
- * recoder's library surface. Layers, imports pointing one way:
- *   data (readers, id maps, CSR, splits) → models (one interface) → eval (metrics, protocols) → experiment → cli
+ * recoder's library surface. Layers, imports pointing one way (README, Architecture):
+ *   cli → serve → experiment → models → train → nn → engine; eval beside models; data and io below all.
  */
 // Data
 export { IdMap } from './data/id-map.js';
@@ -22,9 +22,22 @@ export {
   interactionDataFromDataset,
   interactionMatrixWithTimes,
   kCore,
+  trainingDataOf,
+  type EventLog,
   type FilterOptions,
   type InteractionData,
 } from './data/transforms.js';
+export {
+  checkScoreQuery,
+  checkTrainingData,
+  historiesQuery,
+  interactionsOnly,
+  selectQueryRows,
+  type ScoreQuery,
+  type TrainingData,
+} from './data/training-data.js';
+export * from './data/sequences.js';
+export * from './data/features.js';
 export { Rng } from './data/random.js';
 export * from './data/splits/index.js';
 export type { EvalSet, Split, SplitProtocol } from './data/split-types.js';
@@ -33,11 +46,14 @@ export { matrixFingerprint } from './data/fingerprint.js';
 export { readSafetensors, writeSafetensors, type Tensor } from './io/safetensors.js';
 
 // Models
-export type { FitContext, FitProgress, ModelFactory, ModelState, Recommender } from './models/model.js';
+export type { FitContext, FitProgress, ModelFactory, ModelInput, ModelState, Recommender } from './models/model.js';
+export * from './models/settings.js';
+export { NeuralRecommender, neuralModelFactory, type NeuralModelSpec, type NeuralNetwork } from './models/neural-recommender.js';
+export { requireInputs, checkQuery } from './models/model-support.js';
 export { getModelFactory, listModelFactories, parseHyperParameters, registerModelFactory } from './models/registry.js';
-export { PopularityRecommender, popularityFactory } from './models/popularity.js';
-export { ItemKnnRecommender, itemKnnFactory } from './models/item-knn.js';
-export { EaseRecommender, easeFactory } from './models/ease.js';
+export { PopularityRecommender, popularityFactory } from './models/baselines/popularity.js';
+export { ItemKnnRecommender, itemKnnFactory } from './models/baselines/item-knn.js';
+export { EaseRecommender, easeFactory } from './models/baselines/ease.js';
 export { loadModel, saveModel, readModelManifest, type ModelManifest, type LoadedModel } from './models/model-file.js';
 
 // Evaluation

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DataFormatError } from '../data/errors.js';
 import { libraryVersion } from '../models/model-file.js';
 import { evaluateCommand } from './commands/evaluate.js';
@@ -45,6 +47,11 @@ for (const command of program.commands) command.exitOverride().configureOutput(o
 const SHOWN_HELP = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync']);
 
 try {
+  // Modules that register models of the user's own (registerModelFactory), loaded before the
+  // command line is read so that every command — train, evaluate, serve — knows them.
+  for (const module of (process.env.RECODER_MODEL_MODULES ?? '').split(',').filter((m) => m.trim() !== '')) {
+    await import(pathToFileURL(resolvePath(module.trim())).href);
+  }
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError && (commanderPrinted || SHOWN_HELP.has(error.code))) {

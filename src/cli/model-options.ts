@@ -31,5 +31,5 @@ export function modelChoicesFrom(modelList: string, params: readonly string[]): 
 
 /** Whether a model predicts ratings (which decides whether rating values are kept). */
 export function predictsRatings(choice: ModelChoice): boolean {
-  return getModelFactory(choice.name).create({ ...choice.hyperParameters }).predictsRatings;
+  return getModelFactory(choice.name).predictsRatings;
 }

@@ -44,7 +44,7 @@ export async function obtainSplit(
       split,
       datasetName: options.dataset ?? options.split,
       preprocessing: null,
-      nInteractions: split.train.nnz + split.test.targets.nnz + (split.validation?.targets.nnz ?? 0),
+      nInteractions: split.train.matrix.nnz + split.test.targets.nnz + (split.validation?.targets.nnz ?? 0),
       splitFile: options.split,
     };
   }
@@ -59,7 +59,7 @@ export async function obtainSplit(
   );
   const split = makeSplit(data, protocolFrom(options));
   log(
-    `split ${split.protocol.kind} seed ${split.protocol.seed}: train ${split.train.nnz} interactions, ` +
+    `split ${split.protocol.kind} seed ${split.protocol.seed}: train ${split.train.matrix.nnz} interactions, ` +
       (split.validation ? `validation ${split.validation.users.length} users, ` : '') +
       `test ${split.test.users.length} users / ${split.test.targets.nnz} targets`,
   );

@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.js';
 import { CsrMatrix } from './csr.js';
+import type { UserSequences } from './sequences.js';
 import type { EvalSet, Split, SplitProtocol } from './split-types.js';
 
 export const SPLIT_FILE_FORMAT = 'recoder-split';
@@ -43,11 +44,13 @@ export async function loadSplit(path: string): Promise<Split> {
 
 export function encodeSplit(split: Split): Buffer {
   const tensors: Record<string, Tensor> = {};
-  addCsr(tensors, 'train', split.train);
+  addCsr(tensors, 'train', split.train.matrix);
+  if (split.train.sequences) addSequences(tensors, 'train.sequences', split.train.sequences);
   for (const phase of PHASES) {
     const set = split[phase];
     if (!set) continue;
     tensors[`${phase}.users`] = { shape: [set.users.length], data: set.users };
+    if (set.inputSequences) addSequences(tensors, `${phase}.input_sequences`, set.inputSequences);
     for (const part of EVAL_PARTS) addCsr(tensors, `${phase}.${part}`, set[part]);
   }
   return encodeSafetensors(tensors, {
@@ -84,24 +87,51 @@ export function decodeSplit(bytes: Buffer, source: string): Split {
   const nUsers = userIds.length;
   const nItems = itemIds.length;
   const train = readCsr(tensors, 'train', nUsers, nItems, fail);
+  const trainSequences = readSequences(tensors, 'train.sequences', nUsers, nItems, fail);
   const readEvalSet = (phase: string): EvalSet => {
     const users = tensorOf(tensors, `${phase}.users`, I32, fail);
     for (let i = 0; i < users.length; i++) {
       if (!(users[i]! >= 0 && users[i]! < nUsers)) fail(`'${phase}.users'[${i}] is ${users[i]}, outside 0..${nUsers - 1}`);
     }
     const [input, exclude, targets] = EVAL_PARTS.map((part) => readCsr(tensors, `${phase}.${part}`, users.length, nItems, fail));
-    return { users, input: input!, exclude: exclude!, targets: targets! };
+    const inputSequences = readSequences(tensors, `${phase}.input_sequences`, users.length, nItems, fail);
+    return { users, input: input!, exclude: exclude!, targets: targets!, ...(inputSequences ? { inputSequences } : {}) };
   };
   const hasValidation = Object.keys(tensors).some((name) => name.startsWith('validation.'));
   return {
     protocol,
-    train,
+    train: { matrix: train, ...(trainSequences ? { sequences: trainSequences } : {}) },
     ...(hasValidation ? { validation: readEvalSet('validation') } : {}),
     test: readEvalSet('test'),
     userIds,
     itemIds,
     dataFingerprint: dataFingerprint!,
   };
+}
+
+/** Ordered events (the order splits keep for sequence models): offsets, items and, when known, timestamps. */
+function addSequences(tensors: Record<string, Tensor>, name: string, sequences: UserSequences): void {
+  tensors[`${name}.indptr`] = { shape: [sequences.indptr.length], data: sequences.indptr };
+  tensors[`${name}.items`] = { shape: [sequences.items.length], data: sequences.items };
+  tensors[`${name}.weights`] = { shape: [sequences.weights.length], data: sequences.weights };
+  if (sequences.timestamps) tensors[`${name}.timestamps`] = { shape: [sequences.timestamps.length], data: sequences.timestamps };
+}
+
+function readSequences(tensors: Record<string, Tensor>, name: string, nRows: number, nItems: number, fail: Fail): UserSequences | undefined {
+  if (tensors[`${name}.indptr`] === undefined) return undefined;
+  const indptr = tensorOf(tensors, `${name}.indptr`, I32, fail);
+  const items = tensorOf(tensors, `${name}.items`, I32, fail);
+  const weights = tensorOf(tensors, `${name}.weights`, F32, fail);
+  const times = tensors[`${name}.timestamps`]?.data;
+  if (times !== undefined && !(times instanceof Float64Array)) fail(`'${name}.timestamps' should hold F64 values`);
+  if (indptr.length !== nRows + 1 || indptr[0] !== 0 || indptr[nRows] !== items.length || weights.length !== items.length || (times && times.length !== items.length)) {
+    fail(`'${name}' offsets, items, weights and timestamps do not agree for ${nRows} rows`);
+  }
+  for (let r = 0; r < nRows; r++) if (indptr[r + 1]! < indptr[r]!) fail(`'${name}.indptr' decreases at row ${r}`);
+  items.forEach((item, e) => {
+    if (!(item >= 0 && item < nItems)) fail(`'${name}.items'[${e}] is ${item}, outside 0..${nItems - 1}`);
+  });
+  return { nRows, nItems, indptr, items, timestamps: (times as Float64Array | undefined) ?? null, weights, eventTypeCodes: null, eventTypes: [] };
 }
 
 function addCsr(tensors: Record<string, Tensor>, name: string, matrix: CsrMatrix): void {

@@ -1,4 +1,7 @@
 import type { CsrMatrix } from './csr.js';
+import type { FeatureTable } from './features.js';
+import type { UserSequences } from './sequences.js';
+import type { TrainingData } from './training-data.js';
 
 /**
  * The users evaluated in one phase (validation or test) of a split. All three
@@ -15,6 +18,10 @@ export interface EvalSet {
   readonly exclude: CsrMatrix;
   /** The held-out items (with their rating values, for explicit data) to be found or predicted. */
   readonly targets: CsrMatrix;
+  /** The input as each user's ordered events (history before the targets), when the data has an order. */
+  readonly inputSequences?: UserSequences;
+  /** Each evaluated user's features, when the data has them. */
+  readonly userFeatures?: FeatureTable;
 }
 
 /** A JSON-able description of how a split was made, enough to make it again. */
@@ -37,12 +44,13 @@ export type SplitProtocol =
 
 /**
  * A train/validation/test partition of one dataset's interaction matrix.
- * `train` is nUsers × nItems over every user of the dataset; users held out
- * entirely (strong generalisation) have empty rows in it.
+ * `train.matrix` is nUsers × nItems over every user of the dataset; users held out
+ * entirely (strong generalisation) have empty rows in it. `train` also carries the
+ * training events in order and the item and user features when the data has them.
  */
 export interface Split {
   readonly protocol: SplitProtocol;
-  readonly train: CsrMatrix;
+  readonly train: TrainingData;
   readonly validation?: EvalSet;
   readonly test: EvalSet;
   /** External ids, so that a saved split can be evaluated by another system. */

@@ -5,7 +5,20 @@
  * it kept, so ids and timestamps follow the matrix.
  */
 import { CsrMatrix, type DuplicatePolicy } from './csr.js';
+import { featureTableFromAttributes, selectFeatureRows, type FeatureTable } from './features.js';
 import { timeOrder, type Dataset } from './interactions.js';
+import type { UserSequences } from './sequences.js';
+import type { TrainingData } from './training-data.js';
+
+/**
+ * Every user's events in order with, for each event, the stored matrix entry
+ * (position in `matrix.indices`) of its (user, item) pair: splits give an event the
+ * part of its entry, filters drop the events of dropped entries.
+ */
+export interface EventLog {
+  readonly sequences: UserSequences;
+  readonly entries: Int32Array;
+}
 
 /**
  * A user × item matrix with the ids of its rows and columns and, per stored
@@ -26,6 +39,12 @@ export interface InteractionData {
    * when absent, ties are broken by item index.
    */
   readonly logPositions?: Int32Array;
+  /** Each user's events in time order, repeats kept (what sequence models read). */
+  readonly events?: EventLog;
+  /** Features of each column's item. */
+  readonly itemFeatures?: FeatureTable;
+  /** Features of each row's user. */
+  readonly userFeatures?: FeatureTable;
 }
 
 export interface MatrixWithTimes {
@@ -34,6 +53,8 @@ export interface MatrixWithTimes {
   readonly timestamps: Float64Array | null;
   /** Log position of the entry kept for each stored (user, item), aligned with `matrix.indices`. */
   readonly logPositions: Int32Array;
+  /** Every interaction of the log, per user in time order (file order among equal times). */
+  readonly events: EventLog;
 }
 
 /**
@@ -68,6 +89,7 @@ export function interactionMatrixWithTimes(dataset: Dataset, duplicates: Duplica
   const indices = new Int32Array(log.length);
   const values = new Float32Array(log.length);
   const logPositions = new Int32Array(log.length);
+  const entryOfLog = new Int32Array(log.length);
   const valueOf = (k: number) => (Number.isNaN(log.values[k]!) ? 1 : log.values[k]!);
   let nnz = 0;
   let p = 0;
@@ -96,6 +118,7 @@ export function interactionMatrixWithTimes(dataset: Dataset, duplicates: Duplica
           }
         }
       }
+      for (let q = p; q < end; q++) entryOfLog[sorted[q]!] = nnz;
       indices[nnz] = item;
       values[nnz] = value;
       logPositions[nnz] = kept;
@@ -107,13 +130,43 @@ export function interactionMatrixWithTimes(dataset: Dataset, duplicates: Duplica
   const positions = logPositions.slice(0, nnz);
   const timestamps = dataset.hasTimestamps ? Float64Array.from(positions, (k) => log.timestamps[k]!) : null;
   const matrix = new CsrMatrix(nUsers, nItems, indptr, indices.slice(0, nnz), values.slice(0, nnz));
-  return { matrix, timestamps, logPositions: positions };
+  return { matrix, timestamps, logPositions: positions, events: eventLogOf(log, inTime, entryOfLog, nUsers, nItems, dataset.hasTimestamps) };
+}
+
+/** The log's interactions grouped by user, each user's in the order of `inTime`. */
+function eventLogOf(log: Dataset['interactions'], inTime: Int32Array, entryOfLog: Int32Array, nUsers: number, nItems: number, hasTimestamps: boolean): EventLog {
+  const order = stableCountingSort(inTime, log.users, nUsers);
+  const indptr = new Int32Array(nUsers + 1);
+  for (let k = 0; k < log.length; k++) indptr[log.users[k]! + 1]!++;
+  for (let u = 0; u < nUsers; u++) indptr[u + 1]! += indptr[u]!;
+  const hasTypes = log.eventTypes.length > 0;
+  const sequences: UserSequences = {
+    nRows: nUsers,
+    nItems,
+    indptr,
+    items: Int32Array.from(order, (k) => log.items[k]!),
+    timestamps: hasTimestamps ? Float64Array.from(order, (k) => log.timestamps[k]!) : null,
+    weights: Float32Array.from(order, (k) => (Number.isNaN(log.values[k]!) ? 1 : log.values[k]!)),
+    eventTypeCodes: hasTypes ? Int16Array.from(order, (k) => log.eventTypeCodes[k]!) : null,
+    eventTypes: log.eventTypes,
+  };
+  return { sequences, entries: Int32Array.from(order, (k) => entryOfLog[k]!) };
 }
 
 /** The InteractionData of a dataset: its matrix (see `interactionMatrixWithTimes`) with ids and timestamps. */
 export function interactionDataFromDataset(dataset: Dataset, duplicates: DuplicatePolicy = 'last'): InteractionData {
-  const { matrix, timestamps, logPositions } = interactionMatrixWithTimes(dataset, duplicates);
-  return { name: dataset.name, matrix, timestamps, logPositions, userIds: dataset.users.ids(), itemIds: dataset.items.ids() };
+  const { matrix, timestamps, logPositions, events } = interactionMatrixWithTimes(dataset, duplicates);
+  return {
+    name: dataset.name,
+    matrix,
+    timestamps,
+    logPositions,
+    events,
+    userIds: dataset.users.ids(),
+    itemIds: dataset.items.ids(),
+    ...(dataset.itemAttributes ? { itemFeatures: featureTableFromAttributes(dataset.itemAttributes, dataset.items.size) } : {}),
+    ...(dataset.userAttributes ? { userFeatures: featureTableFromAttributes(dataset.userAttributes, dataset.users.size) } : {}),
+  };
 }
 
 export interface BinarizeOptions {
@@ -259,8 +312,37 @@ export function filterInteractions(data: InteractionData, options: FilterOptions
     timestamps: data.timestamps ? Float64Array.from(sourceEntries, (k) => data.timestamps![k]!) : null,
     userIds: Array.from(core.keptRows, (r) => data.userIds[r]!),
     itemIds: Array.from(core.keptColumns, (c) => data.itemIds[c]!),
+    ...(data.events ? { events: filteredEvents(data.events, sourceEntries, core, data.matrix.nnz) } : {}),
+    ...(data.itemFeatures ? { itemFeatures: selectFeatureRows(data.itemFeatures, core.keptColumns) } : {}),
+    ...(data.userFeatures ? { userFeatures: selectFeatureRows(data.userFeatures, core.keptRows) } : {}),
   };
   return data.logPositions ? { ...result, logPositions: Int32Array.from(sourceEntries, (k) => data.logPositions![k]!) } : result;
+}
+
+/** The events whose entry survived a filter, renumbered to the kept rows, columns and entries. */
+function filteredEvents(events: EventLog, sourceEntries: Int32Array, core: KCoreResult, oldNnz: number): EventLog {
+  const newEntry = new Int32Array(oldNnz).fill(-1);
+  sourceEntries.forEach((old, k) => (newEntry[old] = k));
+  const newColumn = new Int32Array(events.sequences.nItems).fill(-1);
+  core.keptColumns.forEach((c, j) => (newColumn[c] = j));
+  const old = events.sequences;
+  const taken: number[] = [];
+  const indptr = new Int32Array(core.keptRows.length + 1);
+  core.keptRows.forEach((r, i) => {
+    for (let e = old.indptr[r]!; e < old.indptr[r + 1]!; e++) if (newEntry[events.entries[e]!]! >= 0) taken.push(e);
+    indptr[i + 1] = taken.length;
+  });
+  const sequences: UserSequences = {
+    nRows: core.keptRows.length,
+    nItems: core.keptColumns.length,
+    indptr,
+    items: Int32Array.from(taken, (e) => newColumn[old.items[e]!]!),
+    timestamps: old.timestamps ? Float64Array.from(taken, (e) => old.timestamps![e]!) : null,
+    weights: Float32Array.from(taken, (e) => old.weights[e]!),
+    eventTypeCodes: old.eventTypeCodes ? Int16Array.from(taken, (e) => old.eventTypeCodes![e]!) : null,
+    eventTypes: old.eventTypes,
+  };
+  return { sequences, entries: Int32Array.from(taken, (e) => newEntry[events.entries[e]!]!) };
 }
 
 /** The entries of `matrix` where `keep` is 1, same shape; with their old positions. */
@@ -311,4 +393,14 @@ function columnEntryIndex(matrix: CsrMatrix): { indptr: Int32Array; rows: Int32A
     for (let k = matrix.indptr[r]!; k < matrix.indptr[r + 1]!; k++) rows[cursor[matrix.indices[k]!]!++] = r;
   }
   return { indptr, rows };
+}
+
+/** Everything `data` holds for training on all of it: matrix, ordered events, features. */
+export function trainingDataOf(data: InteractionData): TrainingData {
+  return {
+    matrix: data.matrix,
+    ...(data.events ? { sequences: data.events.sequences } : {}),
+    ...(data.itemFeatures ? { itemFeatures: data.itemFeatures } : {}),
+    ...(data.userFeatures ? { userFeatures: data.userFeatures } : {}),
+  };
 }

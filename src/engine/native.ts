@@ -15,7 +15,7 @@ import type { Activation, Backend, CsrOperand } from './backend.js';
 import { withArgumentChecks } from './checked-backend.js';
 import { cpuFlags, openBlasCoreTypeFor } from './cpu-features.js';
 import { referenceBackend } from './reference.js';
-import { NotPositiveDefiniteError } from '../linalg/cholesky.js';
+import { NotPositiveDefiniteError } from './linalg/cholesky.js';
 
 /** The addon's exports (native/addon.cc). Not for use outside this module: it checks types, not sizes. */
 interface NativeAddon {

@@ -9,7 +9,7 @@ import { withArgumentChecks } from './checked-backend.js';
 import * as pointwise from './reference-pointwise.js';
 import * as products from './reference-products.js';
 import { topKRows } from './reference-top-k.js';
-import { invertSpdInPlace } from '../linalg/spd-inverse.js';
+import { invertSpdInPlace } from './linalg/spd-inverse.js';
 
 export const referenceBackend: Backend = withArgumentChecks({
   name: 'reference',

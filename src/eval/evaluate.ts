@@ -1,5 +1,8 @@
 import type { CsrMatrix } from '../data/csr.js';
+import { selectFeatureRows } from '../data/features.js';
+import { selectSequenceRows } from '../data/sequences.js';
 import type { EvalSet } from '../data/split-types.js';
+import type { ScoreQuery } from '../data/training-data.js';
 import {
   ItemCoverage,
   clampRating,
@@ -20,7 +23,7 @@ import { topKPerRow } from './top-k.js';
  * (row-major rows × nItems). Any Recommender fits; so does a plain object in a test.
  */
 export interface Scorer {
-  scoreRows(input: CsrMatrix, users?: Int32Array): Float32Array;
+  score(query: ScoreQuery): Float32Array;
   /** When present, checked against the evaluation set's catalogue size. */
   readonly nItems?: number;
 }
@@ -292,12 +295,24 @@ function rowsWithAnyTarget(targets: CsrMatrix): Int32Array {
 }
 
 function scoreBatch(model: Scorer, evalSet: EvalSet, batchRows: Int32Array, nItems: number): Float32Array {
-  const users = Int32Array.from(batchRows, (row) => evalSet.users[row]!);
-  const scores = model.scoreRows(evalSet.input.selectRows(batchRows), users);
+  const scores = model.score(evalSetQuery(evalSet, batchRows));
   if (scores.length !== batchRows.length * nItems) {
     throw new RangeError(
-      `scoreRows returned ${scores.length} scores for ${batchRows.length} rows × ${nItems} items (expected ${batchRows.length * nItems})`,
+      `score returned ${scores.length} scores for ${batchRows.length} rows × ${nItems} items (expected ${batchRows.length * nItems})`,
     );
   }
   return scores;
+}
+
+/**
+ * The query for rows `rows` of an evaluation set: their input histories (and, when the
+ * split kept the order, their input sequences), their features, and their user indices.
+ */
+export function evalSetQuery(evalSet: EvalSet, rows: ArrayLike<number>): ScoreQuery {
+  return {
+    histories: evalSet.input.selectRows(rows),
+    users: Int32Array.from({ length: rows.length }, (_, i) => evalSet.users[rows[i]!]!),
+    ...(evalSet.inputSequences ? { sequences: selectSequenceRows(evalSet.inputSequences, rows) } : {}),
+    ...(evalSet.userFeatures ? { userFeatures: selectFeatureRows(evalSet.userFeatures, rows) } : {}),
+  };
 }

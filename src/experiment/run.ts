@@ -70,7 +70,7 @@ export function evaluateOnSplit(
   }
   return evaluateRanking(model, evalSet, {
     ...(options.metrics ? { metrics: [...options.metrics] } : {}),
-    itemPopularity: split.train.columnCounts(),
+    itemPopularity: split.train.matrix.columnCounts(),
     ...(batchSize ? { batchSize } : {}),
     ...(onProgress ? { onProgress } : {}),
   });

@@ -1,9 +1,7 @@
 /**
- * Hyper-parameters are plain JSON values whose type is fixed by the model's
- * defaults: a default of 250 makes `lambda` a number, `[600, 200]` makes a
- * list of numbers. This module merges user values over defaults (rejecting
- * names the model does not have and values of another type), coerces CLI
- * strings to those types, and checks numeric ranges.
+ * Typing of command-line hyper-parameter strings after a model's defaults (a default of
+ * 250 makes `lambda` a number, `[600, 200]` a list of numbers), used by the typed setting
+ * declarations (settings.ts), and the numeric checks the models' own parsers share.
  */
 
 type ValueKind = 'number' | 'boolean' | 'string' | 'number[]' | 'string[]' | 'json';
@@ -26,33 +24,6 @@ function checkKnownName(modelName: string, defaults: Readonly<Record<string, unk
   if (!Object.prototype.hasOwnProperty.call(defaults, name)) {
     throw new Error(`unknown hyper-parameter '${name}' for model '${modelName}'; known: ${knownNames(defaults)}`);
   }
-}
-
-/**
- * The model's hyper-parameters: `given` over `defaults`. Throws on a name
- * that is not in `defaults` or a value whose type differs from the default's
- * (an empty list fits either kind of list).
- */
-export function resolveHyperParameters(
-  modelName: string,
-  defaults: Readonly<Record<string, unknown>>,
-  given: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
-  const resolved: Record<string, unknown> = { ...defaults };
-  for (const [name, value] of Object.entries(given)) {
-    if (value === undefined) continue;
-    checkKnownName(modelName, defaults, name);
-    const expected = kindOf(defaults[name]);
-    const actual = kindOf(value);
-    const emptyList = Array.isArray(value) && value.length === 0 && expected.endsWith('[]');
-    if (expected !== 'json' && actual !== expected && !emptyList) {
-      throw new TypeError(
-        `hyper-parameter '${name}' of model '${modelName}' must be a ${expected}, got ${JSON.stringify(value)} (${actual})`,
-      );
-    }
-    resolved[name] = value;
-  }
-  return resolved;
 }
 
 function parseNumber(text: string, fail: () => never): number {

@@ -22,12 +22,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkSequences, type UserSequences } from '../data/sequences.js';
 import type { CsrMatrix } from '../data/csr.js';
 import type { SplitProtocol } from '../data/split-types.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.js';
+import type { TrainReport } from '../train/loop.js';
 import type { ModelFactory, Recommender } from './model.js';
-import { requireCsrTensors } from './model-support.js';
+import { requireCsrTensors, requireTensor } from './model-support.js';
 import { getModelFactory } from './registry.js';
 
 export const MODEL_FORMAT = 'recoder-model';
@@ -59,6 +61,11 @@ export interface ModelManifest {
   readonly protocol?: SplitProtocol;
   readonly metrics?: Record<string, number>;
   readonly fitSeconds?: number;
+  /**
+   * How an iterative model's training went: every epoch's loss and validation score, the best
+   * epoch, early stopping (the model's `trainingReport`); absent for closed-form models.
+   */
+  readonly training?: ManifestTrainingHistory;
   /** Names of the model's own tensors in the weights file (the history tensors are not listed). */
   readonly tensors: string[];
   /** The model's non-tensor state (ModelState.extra), if any. */
@@ -73,12 +80,24 @@ export interface ModelManifest {
   readonly itemAttributesFile?: string;
 }
 
+export type ManifestTrainingHistory = Pick<TrainReport, 'epochs' | 'bestEpoch' | 'bestScore' | 'stoppedEarly' | 'resumedFromEpoch'>;
+
+/** The training report of models that keep one (the autoencoders), for the manifest. */
+function trainingHistoryOf(model: Recommender): ManifestTrainingHistory | undefined {
+  const report = (model as { readonly trainingReport?: TrainReport }).trainingReport;
+  if (report === undefined) return undefined;
+  const { epochs, bestEpoch, bestScore, stoppedEarly, resumedFromEpoch } = report;
+  return { epochs, bestEpoch, bestScore, stoppedEarly, resumedFromEpoch };
+}
+
 export interface SaveModelInfo {
   readonly data: ModelDataInfo;
   readonly userIds: readonly string[];
   readonly itemIds: readonly string[];
   /** Training interactions, users × items, one row per entry of `userIds`. */
   readonly history: CsrMatrix;
+  /** The same users' training events in order, when the data had an order (sequence models score known users from it). */
+  readonly historySequences?: UserSequences;
   readonly protocol?: SplitProtocol;
   readonly metrics?: Record<string, number>;
   readonly fitSeconds?: number;
@@ -93,6 +112,8 @@ export interface LoadedModel {
   readonly manifest: ModelManifest;
   /** Training interactions, users × items, rows in `manifest.userIds` order. */
   readonly history: CsrMatrix;
+  /** The training events in order, when saved. */
+  readonly historySequences?: UserSequences;
   /** Item attributes aligned with `manifest.itemIds`, when the model was saved with them. */
   readonly itemAttributes?: ReadonlyArray<Readonly<Record<string, unknown>> | null>;
 }
@@ -142,7 +163,15 @@ export async function saveModel(dir: string, model: Recommender, info: SaveModel
   tensors[`${HISTORY_PREFIX}.indptr`] = { shape: [history.indptr.length], data: history.indptr };
   tensors[`${HISTORY_PREFIX}.indices`] = { shape: [history.nnz], data: history.indices };
   tensors[`${HISTORY_PREFIX}.values`] = { shape: [history.nnz], data: history.values };
+  const sequences = info.historySequences;
+  if (sequences) {
+    checkSequences(sequences, history.nRows, history.nCols, 'cannot save model: history sequences');
+    tensors[`${HISTORY_PREFIX}.sequences.indptr`] = { shape: [sequences.indptr.length], data: sequences.indptr };
+    tensors[`${HISTORY_PREFIX}.sequences.items`] = { shape: [sequences.items.length], data: sequences.items };
+    if (sequences.timestamps) tensors[`${HISTORY_PREFIX}.sequences.timestamps`] = { shape: [sequences.timestamps.length], data: sequences.timestamps };
+  }
   const weightBytes = encodeSafetensors(tensors, { format: MODEL_FORMAT, model: model.name });
+  const training = trainingHistoryOf(model);
 
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
@@ -155,6 +184,7 @@ export async function saveModel(dir: string, model: Recommender, info: SaveModel
     ...(info.protocol !== undefined ? { protocol: info.protocol } : {}),
     ...(info.metrics !== undefined ? { metrics: info.metrics } : {}),
     ...(info.fitSeconds !== undefined ? { fitSeconds: info.fitSeconds } : {}),
+    ...(training !== undefined ? { training } : {}),
     tensors: Object.keys(state.tensors).sort(),
     ...(state.extra !== undefined ? { extra: state.extra } : {}),
     weights: { file: WEIGHTS_FILE, bytes: weightBytes.length, sha256: sha256(weightBytes) },
@@ -268,6 +298,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   const { tensors } = decodeSafetensors(bytes, weightsPath);
   const { nUsers, nItems } = manifest.data;
   const history = requireCsrTensors(weightsPath, tensors, HISTORY_PREFIX, nUsers, nItems);
+  const historySequences = readHistorySequences(weightsPath, tensors, nUsers, nItems);
   const modelTensors: Record<string, Tensor> = {};
   for (const name of manifest.tensors) {
     const tensor = tensors[name];
@@ -284,8 +315,22 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   } catch (e) {
     throw new Error(`${dir}: cannot restore model '${manifest.model}': ${(e as Error).message}`, { cause: e });
   }
-  if (manifest.itemAttributesFile === undefined) return { model, manifest, history };
-  return { model, manifest, history, itemAttributes: await readItemAttributes(dir, manifest) };
+  const loaded = { model, manifest, history, ...(historySequences ? { historySequences } : {}) };
+  if (manifest.itemAttributesFile === undefined) return loaded;
+  return { ...loaded, itemAttributes: await readItemAttributes(dir, manifest) };
+}
+
+function readHistorySequences(source: string, tensors: Readonly<Record<string, Tensor>>, nUsers: number, nItems: number): UserSequences | undefined {
+  const prefix = `${HISTORY_PREFIX}.sequences`;
+  if (tensors[`${prefix}.indptr`] === undefined) return undefined;
+  const indptr = requireTensor(source, tensors, `${prefix}.indptr`, Int32Array, [nUsers + 1]);
+  const nEvents = indptr[nUsers]!;
+  const items = requireTensor(source, tensors, `${prefix}.items`, Int32Array, [nEvents]);
+  const timestamps = tensors[`${prefix}.timestamps`] ? requireTensor(source, tensors, `${prefix}.timestamps`, Float64Array, [nEvents]) : null;
+  const sequences: UserSequences = { nRows: nUsers, nItems, indptr, items, timestamps, weights: new Float32Array(nEvents).fill(1), eventTypeCodes: null, eventTypes: [] };
+  checkSequences(sequences, nUsers, nItems, source);
+  for (const item of items) if (!(item >= 0 && item < nItems)) throw new RangeError(`${source}: '${prefix}.items' holds ${item}, outside 0..${nItems - 1}`);
+  return sequences;
 }
 
 async function readItemAttributes(dir: string, manifest: ModelManifest): Promise<Array<Record<string, unknown> | null>> {

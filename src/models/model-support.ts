@@ -4,9 +4,41 @@
  * and reading tensors back from a saved state.
  */
 import { CsrMatrix } from '../data/csr.js';
+import { checkScoreQuery, checkTrainingData, type ScoreQuery, type TrainingData } from '../data/training-data.js';
 import type { Tensor, TensorData } from '../io/safetensors.js';
-import type { BlockProgress } from '../linalg/steps.js';
-import type { FitContext } from './model.js';
+import type { BlockProgress } from '../engine/linalg/steps.js';
+import type { FitContext, ModelInput } from './model.js';
+
+const INPUT_NAMES: Readonly<Record<ModelInput, string>> = {
+  interactions: 'interactions',
+  sequences: 'ordered event sequences (per-user histories in time or file order)',
+  itemFeatures: 'item features (attributes such as genres, categories, titles)',
+  userFeatures: 'user features (attributes such as age, gender, occupation)',
+};
+
+/** Throws, naming what is missing, unless `train` holds every input the model declares. */
+export function requireInputs(modelName: string, inputs: readonly ModelInput[], train: TrainingData): void {
+  checkTrainingData(train, `${modelName}: training data`);
+  const present: Record<ModelInput, boolean> = {
+    interactions: true,
+    sequences: train.sequences !== undefined,
+    itemFeatures: train.itemFeatures !== undefined && train.itemFeatures.fields.length > 0,
+    userFeatures: train.userFeatures !== undefined && train.userFeatures.fields.length > 0,
+  };
+  const missing = inputs.filter((input) => !present[input]);
+  if (missing.length > 0) {
+    throw new Error(`model '${modelName}' needs ${missing.map((m) => INPUT_NAMES[m]).join(' and ')}, but the training data has none; use a dataset or store that provides them`);
+  }
+}
+
+/** Throws unless the model is fitted and the query fits it: its catalogue, and the sequences a sequence model needs. */
+export function checkQuery(modelName: string, nItems: number, inputs: readonly ModelInput[], query: ScoreQuery): void {
+  requireFitted(modelName, nItems);
+  checkScoreQuery(query, nItems, `model '${modelName}'`);
+  if (inputs.includes('sequences') && query.sequences === undefined) {
+    throw new Error(`model '${modelName}' scores ordered histories: the query must carry each row's event sequence`);
+  }
+}
 
 /** Longest stretch of synchronous work between two event-loop turns. */
 const MAX_BUSY_MS = 50;
@@ -41,13 +73,6 @@ export function requireFitted(modelName: string, nItems: number): void {
   if (nItems === 0) throw new Error(`model '${modelName}' is not fitted: call fit() or load a saved model first`);
 }
 
-/** Throws unless `input` has one column per item the model scores. */
-export function checkScoreInput(modelName: string, nItems: number, input: CsrMatrix): void {
-  requireFitted(modelName, nItems);
-  if (input.nCols !== nItems) {
-    throw new RangeError(`model '${modelName}' scores ${nItems} items but the input rows have ${input.nCols} columns`);
-  }
-}
 
 /** Allocates the rows × nItems score block, naming its size when that fails. */
 export function allocateScores(rows: number, nItems: number): Float32Array {

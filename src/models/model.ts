@@ -1,16 +1,10 @@
-import type { CsrMatrix } from '../data/csr.js';
 import type { EvalSet } from '../data/split-types.js';
+import type { ScoreQuery, TrainingData } from '../data/training-data.js';
 import type { Tensor } from '../io/safetensors.js';
-
-/** Progress reported during `fit`, for progress bars and logs. */
-export interface FitProgress {
-  readonly phase: string;
-  readonly done: number;
-  readonly total: number;
-  /** Free-form numbers to show (loss, validation metric, seconds per epoch). */
-  readonly values?: Readonly<Record<string, number>>;
-}
-
+import type { FitProgress } from '../train/trainable.js';
+import type { ModelSettings } from './settings.js';
+export type { FitProgress };
+export type { ScoreQuery, TrainingData };
 export interface FitContext {
   /** Held-out users or ratings for model selection and early stopping (iterative models). */
   readonly validation?: EvalSet;
@@ -32,12 +26,15 @@ export interface ModelState {
 }
 
 /**
- * The one interface every recommender implements, baselines and autoencoders alike.
+ * The one interface every recommender implements, baselines, autoencoders, sequence
+ * and hybrid models alike.
  *
- * Rows of an input matrix are users as seen by the model: a user's interactions
- * over the item catalogue. A row may belong to a user the model was trained on
- * or to anyone else (a held-out user, an anonymous session): models that encode
- * the row itself (EASE, item-kNN, autoencoders) need nothing else.
+ * `fit` receives TrainingData: the interaction matrix and, when the data has them,
+ * ordered sequences and item/user features (the factory declares which it uses).
+ * `score` receives a ScoreQuery: any batch of users — trained on or not (a held-out
+ * user, an anonymous session) — each with their history as a row (and in order when
+ * known), their features when known, and their training-user index when they were in
+ * training. It returns row-major rows × nItems scores.
  */
 export interface Recommender {
   /** Registry name, e.g. 'ease'. */
@@ -48,24 +45,26 @@ export interface Recommender {
   /** True when the model predicts explicit ratings (scores are on the rating scale). */
   readonly predictsRatings: boolean;
 
-  fit(train: CsrMatrix, context?: FitContext): Promise<void>;
+  fit(train: TrainingData, context?: FitContext): Promise<void>;
 
-  /**
-   * Scores of every item for each input row, row-major rows × nItems.
-   * `users` optionally gives each row's training user index (-1 for unknown),
-   * for models with per-user parameters; others ignore it.
-   */
-  scoreRows(input: CsrMatrix, users?: Int32Array): Float32Array;
+  score(query: ScoreQuery): Float32Array;
 
   exportState(): ModelState;
 }
 
-/** Creates models of one kind, fresh or from a saved state. */
+/** The parts of TrainingData (and of a ScoreQuery) a model can use. */
+export type ModelInput = 'interactions' | 'sequences' | 'itemFeatures' | 'userFeatures';
+
+/** Creates models of one kind, fresh or from a saved state, and says what they need — without creating one. */
 export interface ModelFactory {
   readonly name: string;
   readonly description: string;
-  /** Defaults merged under user-given hyper-parameters. */
-  readonly defaults: Readonly<Record<string, unknown>>;
+  /** The typed settings: names, types, defaults, ranges, meanings. */
+  readonly settings: ModelSettings;
+  /** What fit and score need: a model given training data without one of these fails naming it. */
+  readonly inputs: readonly ModelInput[];
+  /** True when the model predicts explicit ratings rather than ranking scores. */
+  readonly predictsRatings: boolean;
   create(hyperParameters: Record<string, unknown>): Recommender;
   restore(hyperParameters: Record<string, unknown>, state: ModelState, nItems: number): Recommender;
 }

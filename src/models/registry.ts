@@ -5,17 +5,17 @@
  * by the name stored in a manifest or typed on the command line.
  */
 import type { ModelFactory } from './model.js';
-import { itemAutoRecFactory, userAutoRecFactory } from './autorec.js';
-import { cdaeFactory } from './cdae.js';
-import { easeFactory } from './ease.js';
-import { itemKnnFactory } from './item-knn.js';
-import { multDaeFactory } from './mult-dae.js';
-import { multVaeFactory } from './mult-vae.js';
-import { popularityFactory } from './popularity.js';
-import { recVaeFactory } from './recvae.js';
-import { parseHyperParameterStrings } from './hyper-parameters.js';
+import { itemAutoRecFactory, userAutoRecFactory } from './autoencoders/autorec.js';
+import { cdaeFactory } from './autoencoders/cdae.js';
+import { edlaeFactory } from './autoencoders/edlae.js';
+import { easeFactory } from './baselines/ease.js';
+import { itemKnnFactory } from './baselines/item-knn.js';
+import { multDaeFactory } from './autoencoders/mult-dae.js';
+import { multVaeFactory } from './autoencoders/mult-vae.js';
+import { popularityFactory } from './baselines/popularity.js';
+import { recVaeFactory } from './autoencoders/recvae.js';
 
-const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory];
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory];
 
 const factories = new Map<string, ModelFactory>();
 
@@ -51,5 +51,5 @@ export function listModelFactories(): ModelFactory[] {
  * the given names: `factory.create` merges the defaults under them.
  */
 export function parseHyperParameters(factory: ModelFactory, values: Readonly<Record<string, string>>): Record<string, unknown> {
-  return parseHyperParameterStrings(factory.name, factory.defaults, values);
+  return factory.settings.parse(values);
 }

@@ -16,6 +16,7 @@ import { libraryVersion } from '../models/model-file.js';
 import type { EventStore } from '../store/event-store.js';
 import { ApiKeyRing, type ApiKeys } from './auth.js';
 import type { ServiceContext } from './context.js';
+import { dashboardPlugin } from './dashboard/plugin.js';
 import { ApiError, errorHandler, notFoundHandler } from './errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { ServiceMetrics } from './metrics.js';
@@ -62,6 +63,8 @@ export interface ServiceOptions {
   readonly trustProxy?: boolean;
   /** Most recent events of a user that one recommendation request reads (at most 10,000, the store's page limit). Default 1,000. */
   readonly maxUserEvents?: number;
+  /** Saved `recoder evaluate --json` results the dashboard shows (dashboard/evaluation-files.ts); default none. */
+  readonly evaluationsDir?: string;
 }
 
 /** Longest percent-encoded path parameter the router takes: an id of 256 characters of up to 4 UTF-8 bytes, each written %XX. */
@@ -184,12 +187,14 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
         { name: 'recommendations' },
         { name: 'admin', description: 'model versions and training (admin keys)' },
         { name: 'operations', description: 'health, metrics' },
+        { name: 'dashboard', description: 'read-only figures the dashboard at /dashboard/ shows (read keys)' },
       ],
     },
   });
   for (const routes of [userRoutes, itemRoutes, eventRoutes, recommendationRoutes, adminRoutes, healthRoutes]) {
     await app.register(routes, { context });
   }
+  await app.register(dashboardPlugin, { context, keyRing, evaluationsDir: options.evaluationsDir ?? null });
 
   app.addHook('onClose', async () => {
     slot.stopWatching();

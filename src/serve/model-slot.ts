@@ -10,6 +10,7 @@
  * previous one stays in memory for an instant rollback.
  */
 import { join } from 'node:path';
+import type { UserSequences } from '../data/sequences.js';
 import type { CsrMatrix } from '../data/csr.js';
 import { loadModel, type ModelManifest } from '../models/model-file.js';
 import type { Recommender } from '../models/model.js';
@@ -25,6 +26,8 @@ export interface ServedModel {
   readonly manifest: ModelManifest;
   /** Training rows, users × items, in manifest.userIds order. */
   readonly history: CsrMatrix;
+  /** The training events in order, when the version saved them. */
+  readonly historySequences?: UserSequences;
   readonly itemAttributes?: ReadonlyArray<Readonly<Record<string, unknown>> | null>;
   /** Item id → model column. */
   readonly itemIndex: ReadonlyMap<string, number>;
@@ -47,6 +50,7 @@ export async function loadServedModel(location: { version: string; dir: string; 
     model: loaded.model,
     manifest: loaded.manifest,
     history: loaded.history,
+    ...(loaded.historySequences !== undefined ? { historySequences: loaded.historySequences } : {}),
     ...(loaded.itemAttributes !== undefined ? { itemAttributes: loaded.itemAttributes } : {}),
     itemIndex: indexOf(loaded.manifest.itemIds),
     userIndex: indexOf(loaded.manifest.userIds),

@@ -17,6 +17,8 @@
  * store when the request is served, so a category change shows at once.
  */
 import { csrFromCoo, type CsrMatrix } from '../data/csr.js';
+import { sequenceOf, sequencesFromLists } from '../data/sequences.js';
+import type { ScoreQuery } from '../data/training-data.js';
 import { topKPerRow } from '../eval/top-k.js';
 import type { EventStore } from '../store/event-store.js';
 import { ApiError } from './errors.js';
@@ -88,6 +90,19 @@ function singleRow(served: ServedModel, cols: readonly number[], values: readonl
   return csrFromCoo(1, served.model.nItems, new Int32Array(cols.length), cols, values, served.rule.useValues ? 'last' : 'max');
 }
 
+/**
+ * The model's query for one user or session: the row of their interactions and, in
+ * the same order as the events (oldest first), their sequence, so that sequence
+ * models see the order and set models the set.
+ */
+function singleQuery(served: ServedModel, cols: readonly number[], values: readonly number[], trainingUser: number): ScoreQuery {
+  return {
+    histories: singleRow(served, cols, values),
+    sequences: sequencesFromLists([cols], served.model.nItems),
+    users: Int32Array.of(trainingUser),
+  };
+}
+
 export class RecommendationService {
   private readonly now: () => number;
   private readonly popularCache: PopularItemsCache;
@@ -113,14 +128,16 @@ export class RecommendationService {
       // are the row: events (or users) deleted since training stop counting at once. A version trained
       // from a file has history the store never saw, so it is merged in.
       if (trainingRow !== undefined && served.serving === null) {
-        cols.unshift(...served.history.rowIndices(trainingRow));
-        values.unshift(...served.history.rowValues(trainingRow));
+        // In training order when the version saved it, else in column order.
+        const earlier = served.historySequences ? sequenceOf(served.historySequences, trainingRow).items : served.history.rowIndices(trainingRow);
+        cols.unshift(...earlier);
+        values.unshift(...(served.historySequences ? Array.from(earlier, (col) => served.history.get(trainingRow, col)) : served.history.rowValues(trainingRow)));
       }
       const canScore = trainingRow !== undefined || foldInLimitation(served.manifest.model) === undefined;
       if (cols.length > 0 && canScore) {
-        const row = singleRow(served, cols, values);
-        const exclude = options.excludeSeen ? [...row.rowIndices(0), ...this.columnsOf(served, seen)] : [];
-        const items = await this.rankWithModel(served, row, Int32Array.of(trainingRow ?? -1), exclude, options);
+        const query = singleQuery(served, cols, values, trainingRow ?? -1);
+        const exclude = options.excludeSeen ? [...query.histories.rowIndices(0), ...this.columnsOf(served, seen)] : [];
+        const items = await this.rankWithModel(served, query, exclude, options);
         return { source: trainingRow !== undefined ? 'model' : 'fold-in', modelVersion: served.version, items };
       }
     }
@@ -136,9 +153,8 @@ export class RecommendationService {
       const unknownItems = [...seen].filter((id) => !served.itemIndex.has(id));
       const { cols, values } = entriesOf(served, interactions);
       if (cols.length > 0) {
-        const row = singleRow(served, cols, values);
         const exclude = options.excludeSeen ? this.columnsOf(served, seen) : [];
-        const items = await this.rankWithModel(served, row, Int32Array.of(-1), exclude, options);
+        const items = await this.rankWithModel(served, singleQuery(served, cols, values, -1), exclude, options);
         return { source: 'fold-in', modelVersion: served.version, items, ...(unknownItems.length > 0 ? { unknownItems } : {}) };
       }
       const items = await this.popular(served, options, options.excludeSeen ? seen : new Set());
@@ -166,8 +182,7 @@ export class RecommendationService {
         `item '${itemId}' is not among the ${served.itemIndex.size} items of model version ${served.version} (it had no events when that version was trained)`,
       );
     }
-    const row = singleRow(served, [col], [1]);
-    const items = await this.rankWithModel(served, row, Int32Array.of(-1), [col], options);
+    const items = await this.rankWithModel(served, singleQuery(served, [col], [1], -1), [col], options);
     return { source: 'model', modelVersion: served.version, items };
   }
 
@@ -186,9 +201,9 @@ export class RecommendationService {
    * once; with one, candidates are taken best first in growing blocks and
    * checked against the store until enough match or the catalogue runs out.
    */
-  private async rankWithModel(served: ServedModel, row: CsrMatrix, users: Int32Array, excludeCols: readonly number[], options: RankOptions): Promise<RecommendedItem[]> {
+  private async rankWithModel(served: ServedModel, query: ScoreQuery, excludeCols: readonly number[], options: RankOptions): Promise<RecommendedItem[]> {
     const nItems = served.model.nItems;
-    const scores = served.model.scoreRows(row, users);
+    const scores = served.model.score(query);
     const excluded = [...excludeCols, ...this.columnsOf(served, options.excludeItemIds)];
     const exclude = csrFromCoo(1, nItems, new Int32Array(excluded.length), excluded, null, 'max');
     const wanted = options.offset + options.n;

@@ -14,7 +14,7 @@ export const MAX_RECOMMENDATIONS = 100;
 export const MAX_OFFSET = 1_000;
 
 /** Text a client sends: no NUL character, no unpaired surrogate (json-limits.ts says why). */
-const text = <L extends Record<string, unknown>>(limits: L) => ({ type: 'string', ...limits, pattern: WELL_FORMED_TEXT_PATTERN }) as const;
+export const text = <L extends Record<string, unknown>>(limits: L) => ({ type: 'string', ...limits, pattern: WELL_FORMED_TEXT_PATTERN }) as const;
 
 export const idSchema = text({ minLength: 1, maxLength: 256 });
 /** Attributes as sent by clients: checked for depth and text. */

@@ -6,10 +6,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { fitAndPublish, NothingToTrainError, type TrainingConfig, type TrainingResult } from './training.js';
-import type { TrainingData } from './training-data.js';
+import type { StoredEvents } from './training-data.js';
 
 export interface TrainingJob {
-  readonly data: TrainingData;
+  readonly data: StoredEvents;
   readonly config: TrainingConfig;
   readonly modelDir: string;
 }

@@ -12,7 +12,7 @@ import { getModelFactory } from '../models/registry.js';
 import type { EventStore } from '../store/event-store.js';
 import { checkEventFilter, type EventFilter, type InteractionRule } from './event-filter.js';
 import { publishVersion, SERVING_FILE, type ServingInfo } from './model-versions.js';
-import { buildTrainingMatrix, readTrainingData, type TrainingData } from './training-data.js';
+import { buildTrainingMatrix, readTrainingData, type StoredEvents } from './training-data.js';
 
 export interface TrainingConfig {
   /** Registry name, e.g. 'ease'. */
@@ -38,8 +38,7 @@ export interface TrainingResult {
 }
 
 export function checkTrainingConfig(config: TrainingConfig): TrainingConfig {
-  const factory = getModelFactory(config.model);
-  factory.create({ ...config.hyperParameters });
+  getModelFactory(config.model).settings.resolve(config.hyperParameters);
   checkEventFilter(config.filter, 'training event filter');
   if (!Number.isInteger(config.minItemUsers) || config.minItemUsers < 1) throw new Error(`minimum users per item must be a positive integer, got ${config.minItemUsers}`);
   if (!Number.isInteger(config.keepVersions) || config.keepVersions < 2) throw new Error(`versions to keep must be an integer of at least 2, got ${config.keepVersions}`);
@@ -48,8 +47,7 @@ export function checkTrainingConfig(config: TrainingConfig): TrainingConfig {
 
 /** The row rule a configuration trains with: rating models take event values, the rest 1s. */
 export function interactionRuleOf(config: TrainingConfig): InteractionRule {
-  const predictsRatings = getModelFactory(config.model).create({ ...config.hyperParameters }).predictsRatings;
-  return { filter: config.filter, useValues: predictsRatings };
+  return { filter: config.filter, useValues: getModelFactory(config.model).predictsRatings };
 }
 
 export class NothingToTrainError extends Error {
@@ -64,13 +62,13 @@ export class NothingToTrainError extends Error {
 }
 
 /** Fits the configured model on the data and publishes it as a new version of `modelDir`. */
-export async function fitAndPublish(data: TrainingData, config: TrainingConfig, modelDir: string, context: FitContext = {}): Promise<TrainingResult> {
+export async function fitAndPublish(data: StoredEvents, config: TrainingConfig, modelDir: string, context: FitContext = {}): Promise<TrainingResult> {
   const rule = interactionRuleOf(config);
-  const { matrix, userIds, itemIds, itemAttributes } = buildTrainingMatrix(data, rule, config.minItemUsers);
+  const { training, matrix, userIds, itemIds, itemAttributes } = buildTrainingMatrix(data, rule, config.minItemUsers);
   if (matrix.nnz === 0) throw new NothingToTrainError(data.eventsRead);
   const model = getModelFactory(config.model).create({ ...config.hyperParameters });
   const started = performance.now();
-  await model.fit(matrix, { ...context, ...(config.seed !== undefined ? { seed: config.seed } : {}) });
+  await model.fit(training, { ...context, ...(config.seed !== undefined ? { seed: config.seed } : {}) });
   const fitSeconds = (performance.now() - started) / 1000;
   const trainedAt = new Date();
   const serving: ServingInfo = {
@@ -95,6 +93,7 @@ export async function fitAndPublish(data: TrainingData, config: TrainingConfig, 
         userIds,
         itemIds,
         history: matrix,
+        ...(training.sequences ? { historySequences: training.sequences } : {}),
         fitSeconds,
         createdAt: trainedAt,
         itemAttributes,

@@ -14,8 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Tensor } from '../io/safetensors.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
-import type { EpochRecord } from './loop.js';
-import type { TrainingState } from './trainable.js';
+import type { EpochRecord, TrainingState } from './trainable.js';
 
 export const CHECKPOINT_FORMAT = 'recoder-checkpoint';
 export const CHECKPOINT_VERSION = 1;

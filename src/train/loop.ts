@@ -21,9 +21,9 @@
  * signal's reason.
  */
 import { Rng } from '../data/random.js';
-import type { FitProgress } from '../models/model.js';
 import { describeStateDifferences, modelSignature, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
-import type { EpochResult, TrainableModel, TrainingState, ValidationResult } from './trainable.js';
+import type { EpochRecord, EpochResult, FitProgress, TrainableModel, TrainingState, ValidationResult } from './trainable.js';
+export type { EpochRecord } from './trainable.js';
 
 export interface TrainLoopOptions {
   readonly maxEpochs: number;
@@ -56,16 +56,6 @@ export interface TrainLoopOptions {
    * TrainingState's tensor names, types and shapes and its scalar names.
    */
   readonly modelSignature?: string;
-}
-
-export interface EpochRecord {
-  readonly epoch: number;
-  /** The model's mean training loss over the epoch. */
-  readonly loss: number;
-  /** Wall time of the training pass (validation not included). */
-  readonly seconds: number;
-  readonly validation?: ValidationResult;
-  readonly values?: Readonly<Record<string, number>>;
 }
 
 export interface TrainReport {

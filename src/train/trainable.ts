@@ -50,3 +50,22 @@ export interface ValidationResult {
   /** Other metrics to report. */
   readonly values?: Readonly<Record<string, number>>;
 }
+
+export interface EpochRecord {
+  readonly epoch: number;
+  /** The model's mean training loss over the epoch. */
+  readonly loss: number;
+  /** Wall time of the training pass (validation not included). */
+  readonly seconds: number;
+  readonly validation?: ValidationResult;
+  readonly values?: Readonly<Record<string, number>>;
+}
+
+/** Progress reported during a fit, for progress bars and logs. */
+export interface FitProgress {
+  readonly phase: string;
+  readonly done: number;
+  readonly total: number;
+  /** Free-form numbers to show (loss, validation metric, seconds per epoch). */
+  readonly values?: Readonly<Record<string, number>>;
+}

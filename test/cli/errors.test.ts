@@ -1,6 +1,6 @@
 /**
  * Every CLI failure prints one line saying what to do, and exits non-zero
- * (issue 16, item 11: about ten mistakes used to exit 1 with no message,
+ * (issue 16, item 11: about ten mistakes (-p without '=', no --dataset, ...) used to exit 1 with no message,
  * because errors thrown as commander's InvalidArgumentError inside an action
  * were taken for ones commander had already printed).
  */
@@ -27,7 +27,7 @@ test('CLI mistakes: each exits non-zero with one clear line on stderr', () => {
     [['train', '-d', csv, '--format', 'delimited', '--columns', 'user=user,item=item', '-m', 'ease', '-p', 'lambda', '-o', join(dir, 'm')], /--param 'lambda' is not name=value/],
     [['evaluate', '-m', 'ease'], /give --dataset/],
     [['evaluate', '-d', csv, '--format', 'delimited', '--columns', 'user=user,item=item', '-m', 'ease,popularity', '-p', 'lambda=3'], /with several models, write model\.lambda=3/],
-    [['tune', '-d', csv, '--format', 'delimited', '--columns', 'user=user,item=item', '-m', 'ease'], /--grid/],
+    [['recommend', '--model-dir', dir], /give exactly one of --user ID or --items/],
     [['train', '-d', csv, '--format', 'delimited', '-m', 'ease', '-o', join(dir, 'm')], /--format delimited needs --columns/],
     [['import', '--store', join(dir, 's.sqlite')], /--dataset is required/],
     [['import', '-d', csv, '--format', 'jsonl', '--store', join(dir, 's.sqlite')], /--format jsonl needs --columns/],

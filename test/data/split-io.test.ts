@@ -124,7 +124,7 @@ test('the NumPy peer reader (bench/peers/split_io.py) reads the same split', asy
     assert.equal(summary.nUsers, split.userIds.length);
     assert.equal(summary.nItems, split.itemIds.length);
     assert.equal(summary.dataFingerprint, split.dataFingerprint);
-    assert.deepEqual(summary.train, summaryOf(split.train));
+    assert.deepEqual(summary.train, summaryOf(split.train.matrix));
     for (const phase of ['validation', 'test'] as const) {
       const set = split[phase]!;
       assert.equal(summary[phase].nUsers, set.users.length);

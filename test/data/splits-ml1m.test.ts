@@ -48,12 +48,12 @@ test('ml-1m implicit: Mult-VAE style 600/600 held-out users, plausible counts, r
   for (const set of [split.validation!, split.test]) {
     inHeldOutParts += set.input.nnz + set.targets.nnz;
     for (let r = 0; r < set.users.length; r++) {
-      assert.equal(split.train.rowLength(set.users[r]!), 0);
+      assert.equal(split.train.matrix.rowLength(set.users[r]!), 0);
       const n = set.input.rowLength(r) + set.targets.rowLength(r);
       assert.equal(set.targets.rowLength(r), heldOutTargetCount(n, 0.8));
     }
   }
-  assert.equal(split.train.nnz, data.matrix.nnz - heldOutNnz, 'training users keep all their interactions');
+  assert.equal(split.train.matrix.nnz, data.matrix.nnz - heldOutNnz, 'training users keep all their interactions');
   const dropped = heldOutNnz - inHeldOutParts;
   assert.ok(dropped >= 0 && dropped < 200, `${dropped} held-out interactions with untrained items`);
   const targetShare = (split.test.targets.nnz + split.validation!.targets.nnz) / inHeldOutParts;

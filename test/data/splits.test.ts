@@ -62,7 +62,7 @@ function entriesOf(m: CsrMatrix, userIds: readonly string[], itemIds: readonly s
 function checkPartition(data: InteractionData, split: Split): number {
   const all = entriesOf(data.matrix, data.userIds, data.itemIds);
   const ids = [split.userIds, split.itemIds] as const;
-  const parts = [entriesOf(split.train, ...ids)];
+  const parts = [entriesOf(split.train.matrix, ...ids)];
   for (const set of [split.validation, split.test]) {
     if (!set) continue;
     parts.push(entriesOf(set.targets, ...ids, set.users));
@@ -110,8 +110,8 @@ test('random-ratings: 90/10 then 10 % of train, every rating in exactly one part
   for (const set of [split.validation!, split.test]) {
     checkEvalSet(set, 20);
     set.users.forEach((u, r) => {
-      assert.deepEqual(rowSet(set.input, r), rowSet(split.train, u), 'input is the train row');
-      assert.deepEqual(rowSet(set.exclude, r), rowSet(split.train, u));
+      assert.deepEqual(rowSet(set.input, r), rowSet(split.train.matrix, u), 'input is the train row');
+      assert.deepEqual(rowSet(set.exclude, r), rowSet(split.train.matrix, u));
     });
   }
   assert.equal(split.dataFingerprint.startsWith('sha256:'), true);
@@ -156,16 +156,16 @@ test('user-ratio: per-user counts, partition, test excludes train + validation, 
   const t = split.test;
   sizes.forEach((n, u) => {
     const [nTrain, nValidation, nTest] = ratioSplitCounts(n, [0.8, 0.1, 0.1]);
-    assert.equal(split.train.rowLength(u), nTrain, `user ${u} train`);
+    assert.equal(split.train.matrix.rowLength(u), nTrain, `user ${u} train`);
     const vr = v.users.indexOf(u);
     const tr = t.users.indexOf(u);
     assert.equal(vr < 0 ? 0 : v.targets.rowLength(vr), nValidation, `user ${u} validation`);
     assert.equal(tr < 0 ? 0 : t.targets.rowLength(tr), nTest, `user ${u} test`);
     if (tr >= 0) {
-      assert.deepEqual(rowSet(t.input, tr), rowSet(split.train, u));
-      assert.deepEqual(rowSet(t.exclude, tr), union(rowSet(split.train, u), vr < 0 ? [] : rowSet(v.targets, vr)));
+      assert.deepEqual(rowSet(t.input, tr), rowSet(split.train.matrix, u));
+      assert.deepEqual(rowSet(t.exclude, tr), union(rowSet(split.train.matrix, u), vr < 0 ? [] : rowSet(v.targets, vr)));
     }
-    if (vr >= 0) assert.deepEqual(rowSet(v.exclude, vr), rowSet(split.train, u));
+    if (vr >= 0) assert.deepEqual(rowSet(v.exclude, vr), rowSet(split.train.matrix, u));
   });
   checkEvalSet(v, 20);
   checkEvalSet(t, 20);
@@ -207,7 +207,7 @@ test('held-out users: train rows of held-out users are empty, fold-in/target rat
   // Find a seed that holds out 'rare' (deterministic search).
   let seed = 0;
   let split = heldOutUsersSplit(data, { validationUsers: 8, testUsers: 8, seed });
-  const isHeldOut = (s: Split, u: number) => s.train.rowLength(u) === 0;
+  const isHeldOut = (s: Split, u: number) => s.train.matrix.rowLength(u) === 0;
   while (!isHeldOut(split, 40)) split = heldOutUsersSplit(data, { validationUsers: 8, testUsers: 8, seed: ++seed });
 
   // 'only-rare' is seen by no training user, so it leaves the column space; 'rare' keeps 4 < 5 items
@@ -229,14 +229,14 @@ test('held-out users: train rows of held-out users are empty, fold-in/target rat
   assert.ok(![...split.validation!.users, ...split.test.users].includes(40));
 
   const trainItems = new Set<number>();
-  for (let u = 0; u < 41; u++) if (!isHeldOut(split, u)) for (const c of split.train.rowIndices(u)) trainItems.add(c);
+  for (let u = 0; u < 41; u++) if (!isHeldOut(split, u)) for (const c of split.train.matrix.rowIndices(u)) trainItems.add(c);
   assert.equal(trainItems.size, split.itemIds.length, 'every kept item has training data');
-  assert.equal(split.train.nCols, split.itemIds.length);
+  assert.equal(split.train.matrix.nCols, split.itemIds.length);
 
   for (const set of [split.validation!, split.test]) {
     checkEvalSet(set, split.itemIds.length);
     set.users.forEach((u, r) => {
-      assert.equal(split.train.rowLength(u), 0, 'held-out users never train');
+      assert.equal(split.train.matrix.rowLength(u), 0, 'held-out users never train');
       const n = set.input.rowLength(r) + set.targets.rowLength(r);
       assert.equal(set.targets.rowLength(r), heldOutTargetCount(n, 0.8));
       assert.deepEqual(rowSet(set.exclude, r), rowSet(set.input, r));
@@ -257,7 +257,7 @@ test('held-out users: deterministic for a seed, different across seeds; options 
   assert.deepEqual(unrestricted.itemIds, data.itemIds);
   // Without restriction only held-out users with fewer than 5 items lose their interactions.
   let small = 0;
-  for (let u = 0; u < 41; u++) if (unrestricted.train.rowLength(u) === 0 && data.matrix.rowLength(u) < 5) small += data.matrix.rowLength(u);
+  for (let u = 0; u < 41; u++) if (unrestricted.train.matrix.rowLength(u) === 0 && data.matrix.rowLength(u) < 5) small += data.matrix.rowLength(u);
   assert.equal(checkPartition(data, unrestricted), small);
   assert.equal(heldOutUsersSplit(data, { ...options, validationUsers: 0 }).validation, undefined);
   assert.throws(() => heldOutUsersSplit(data, { validationUsers: 20, testUsers: 21, seed: 1 }), /41 users with interactions: cannot hold out 20 validation and 21 test/);
@@ -293,8 +293,8 @@ test('leave-last-out picks the latest (ties by file order), the one before for v
   assert.deepEqual(rowSet(split.test.targets, 1), [item('x')]);
   assert.deepEqual([...split.validation!.users], [0], 'u1 has 2 items: one stays in train, so no validation');
   assert.deepEqual(rowSet(split.validation!.targets, 0), [item('c')]);
-  assert.deepEqual(rowSet(split.train, 0), [item('a')]);
-  assert.deepEqual(rowSet(split.train, 2), [item('a')]);
+  assert.deepEqual(rowSet(split.train.matrix, 0), [item('a')]);
+  assert.deepEqual(rowSet(split.train.matrix, 2), [item('a')]);
   assert.deepEqual(rowSet(split.test.input, 0), [item('a'), item('c')], 'test input = everything before the test item');
   assert.deepEqual(rowSet(split.validation!.input, 0), [item('a')]);
   assert.equal(checkPartition(data, split), 0);
@@ -302,7 +302,7 @@ test('leave-last-out picks the latest (ties by file order), the one before for v
 
   const noValidation = leaveLastOutSplit(data, { validation: false, seed: 0 });
   assert.equal(noValidation.validation, undefined);
-  assert.deepEqual(rowSet(noValidation.train, 0), [item('a'), item('c')]);
+  assert.deepEqual(rowSet(noValidation.train.matrix, 0), [item('a'), item('c')]);
   const untimed = { ...data, timestamps: null };
   assert.throws(() => leaveLastOutSplit(untimed, { validation: true, seed: 0 }), /leave-last-out split of 'timed' needs interaction timestamps/);
 });
@@ -325,7 +325,7 @@ test('time split: the latest interactions overall are test, the ones before vali
   };
   assert.ok(timesIn(split.test.targets, split.test.users).every((t) => t >= testCut));
   assert.ok(timesIn(split.validation!.targets, split.validation!.users).every((t) => t >= validationCut && t < testCut));
-  assert.ok(timesIn(split.train).every((t) => t < validationCut));
+  assert.ok(timesIn(split.train.matrix).every((t) => t < validationCut));
   split.test.users.forEach((u, r) => {
     const earlier = [...data.matrix.rowIndices(u)].filter((c) => timeOf.get(`${u}|${c}`)! < testCut);
     assert.deepEqual(rowSet(split.test.input, r), earlier, 'test input is everything earlier');

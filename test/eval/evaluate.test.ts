@@ -26,7 +26,7 @@ function fixedScoreModel(scoresByUser: Record<number, number[]>, nItems: number)
   const calls: { inputRows: number; users: number[]; firstInputItems: number[] }[] = [];
   const model: Scorer = {
     nItems,
-    scoreRows(input, users) {
+    score({ histories: input, users }) {
       calls.push({ inputRows: input.nRows, users: [...users!], firstInputItems: [...input.rowIndices(0)] });
       const out = new Float32Array(input.nRows * nItems);
       users!.forEach((user, row) => out.set(scoresByUser[user]!, row * nItems));
@@ -113,8 +113,8 @@ test('evaluateRanking explains bad metrics and mismatched models', () => {
   assert.throws(() => evaluateRanking(model, rankingSet, { metrics: ['rmse'] }), /'rmse' is a rating metric; use evaluateRatings/);
   assert.throws(() => evaluateRanking(model, rankingSet, { metrics: ['nDCG@x'] }), /cutoff after '@' must be a positive integer/);
   assert.throws(() => evaluateRanking({ ...model, nItems: 7 }, rankingSet), /model scores 7 items but the evaluation set has 6/);
-  const shortScores: Scorer = { scoreRows: (input) => new Float32Array(input.nRows * 5) };
-  assert.throws(() => evaluateRanking(shortScores, rankingSet), /scoreRows returned 15 scores for 3 rows × 6 items \(expected 18\)/);
+  const shortScores: Scorer = { score: ({ histories: input }) => new Float32Array(input.nRows * 5) };
+  assert.throws(() => evaluateRanking(shortScores, rankingSet), /score returned 15 scores for 3 rows × 6 items \(expected 18\)/);
 });
 
 // Ratings: users 0 and 1 have targets, user 2 has none.

@@ -33,12 +33,12 @@ test('an excluded item never appears, even with the top score', () => {
   assert.deepEqual([...top.items], [2, 0, 1, -1]);
 });
 
-test('rows with fewer candidates than k are padded with -1 (NaN scores)', () => {
+test('rows with fewer candidates than k are padded with -1 (−∞ scores)', () => {
   const scores = Float32Array.from([1, 2, 3]);
   const top = topKPerRow(scores, 3, 5, { exclude: csrFromLists([[0]], 3), withScores: true });
   assert.deepEqual([...top.items], [2, 1, -1, -1, -1]);
   assert.deepEqual([...top.scores!].slice(0, 2), [3, 2]);
-  assert.ok(top.scores!.slice(2).every(Number.isNaN));
+  assert.ok(top.scores!.slice(2).every((v) => v === -Infinity));
 });
 
 test('excludeRowOffset lines a batch up with a larger exclusion matrix', () => {
@@ -51,9 +51,15 @@ test('excludeRowOffset lines a batch up with a larger exclusion matrix', () => {
   assert.throws(() => topKPerRow(scores, 3, 1, { exclude, excludeRowOffset: 2 }), /exclusion rows 2\.\.3 requested but the matrix has 3 rows/);
 });
 
-test('NaN scores rank like -Infinity instead of corrupting the order', () => {
+test('NaN and −∞ scores are never selected and do not corrupt the order', () => {
   const scores = Float32Array.from([NaN, 1, NaN, -Infinity, 2]);
-  assert.deepEqual([...topKPerRow(scores, 5, 5).items], [4, 1, 0, 2, 3]);
+  assert.deepEqual([...topKPerRow(scores, 5, 5).items], [4, 1, -1, -1, -1]);
+});
+
+test('exclusions leave the caller\'s scores untouched', () => {
+  const scores = Float32Array.from([3, 2, 1]);
+  topKPerRow(scores, 3, 2, { exclude: csrFromLists([[0]], 3) });
+  assert.deepEqual([...scores], [3, 2, 1]);
 });
 
 test('top-k rejects a bad k or a block that is not whole rows', () => {

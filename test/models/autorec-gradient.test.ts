@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import type { Rng } from '../../src/data/random.js';
-import { AutoRecNetwork, AutoRecTrainer } from '../../src/models/autorec-network.js';
+import { AutoRecNetwork, AutoRecTrainer } from '../../src/models/autoencoders/autorec-network.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 
 const STEP = 1e-3;

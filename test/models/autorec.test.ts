@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import type { EvalSet } from '../../src/data/split-types.js';
 import { evaluateRatings } from '../../src/eval/evaluate.js';
-import { AutoRecRecommender, type AutoRecVariant } from '../../src/models/autorec.js';
+import { autoRecRecommender, type AutoRecVariant } from '../../src/models/autoencoders/autorec.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
 import { getModelFactory } from '../../src/models/registry.js';
 import { backendOrSkip, backendsUnderTest } from '../engine/fixtures.js';
@@ -61,8 +62,8 @@ for (const underTest of backendsUnderTest()) {
       const backend = backendOrSkip(t, underTest);
       if (backend === undefined) return;
       const data = plantedRatings(60, 50, 7);
-      const model = new AutoRecRecommender(variant, SMALL, backend);
-      await model.fit(data.train, { seed: 3 });
+      const model = autoRecRecommender(variant, SMALL, backend);
+      await model.fit(interactionsOnly(data.train), { seed: 3 });
       const rmse = evaluateRatings(model, data.test).metrics.rmse.mean;
       const baseline = meanPredictorRmse(data);
       assert.ok(rmse < 0.6 * baseline, `autorec-${variant} RMSE ${rmse.toFixed(3)} vs mean predictor ${baseline.toFixed(3)}`);
@@ -77,8 +78,8 @@ for (const underTest of backendsUnderTest()) {
     if (backend === undefined) return;
     const data = plantedRatings(40, 30, 11);
     const validationSet = data.test;
-    const model = new AutoRecRecommender('item', { ...SMALL, batchSize: 7, epochs: 60, patience: 5, lambda: 0 }, backend);
-    await model.fit(data.train, { seed: 1, validation: validationSet });
+    const model = autoRecRecommender('item', { ...SMALL, batchSize: 7, epochs: 60, patience: 5, lambda: 0 }, backend);
+    await model.fit(interactionsOnly(data.train), { seed: 1, validation: validationSet });
     const report = model.trainingReport!;
     assert.ok(report.epochs.every((e) => e.validation !== undefined));
     const scores = report.epochs.map((e) => e.validation!.score);
@@ -87,8 +88,8 @@ for (const underTest of backendsUnderTest()) {
     const rmse = evaluateRatings(model, validationSet).metrics.rmse.mean;
     assert.ok(Math.abs(rmse - report.bestScore!) < 1e-5, `kept model RMSE ${rmse} vs best ${report.bestScore}`);
 
-    const sgd = new AutoRecRecommender('user', { ...SMALL, optimizer: 'sgd', learningRate: 0.002, batchSize: 8, epochs: 40 }, backend);
-    await sgd.fit(data.train, { seed: 1 });
+    const sgd = autoRecRecommender('user', { ...SMALL, optimizer: 'sgd', learningRate: 0.002, batchSize: 8, epochs: 40 }, backend);
+    await sgd.fit(interactionsOnly(data.train), { seed: 1 });
     const losses = sgd.trainingReport!.epochs.map((e) => e.loss);
     assert.ok(losses.at(-1)! < 0.5 * losses[0]!, `SGD objective ${losses[0]} → ${losses.at(-1)}`);
   });
@@ -105,10 +106,10 @@ function withColdUserAndItem(): CsrMatrix {
 test('autorec predicts the default rating for users and items without training ratings and clamps the rest', async () => {
   const train = withColdUserAndItem();
   for (const variant of VARIANTS) {
-    const model = new AutoRecRecommender(variant, { hidden: 4, epochs: 5, defaultRating: 2.5 });
-    await model.fit(train, { seed: 1 });
+    const model = autoRecRecommender(variant, { hidden: 4, epochs: 5, defaultRating: 2.5 });
+    await model.fit(interactionsOnly(train), { seed: 1 });
     const users = Int32Array.from([0, 1, 2, 3]);
-    const scores = model.scoreRows(train, users);
+    const scores = model.score({ histories: train, users: users });
     for (let u = 0; u < 4; u++) {
       for (let i = 0; i < 5; i++) {
         const score = scores[u * 5 + i]!;
@@ -121,16 +122,16 @@ test('autorec predicts the default rating for users and items without training r
 
 test('I-AutoRec needs training users; U-AutoRec encodes any input row', async () => {
   const train = withColdUserAndItem();
-  const item = new AutoRecRecommender('item', { hidden: 4, epochs: 5 });
-  await item.fit(train, { seed: 1 });
-  assert.throws(() => item.scoreRows(train), /predicts only for the users it was trained on/);
-  assert.throws(() => item.scoreRows(train, Int32Array.from([0, 1, 2, 9])), /users\[3\] = 9 is not a training user index/);
+  const item = autoRecRecommender('item', { hidden: 4, epochs: 5 });
+  await item.fit(interactionsOnly(train), { seed: 1 });
+  assert.throws(() => item.score({ histories: train }), /predicts only for the users it was trained on/);
+  assert.throws(() => item.score({ histories: train, users: Int32Array.from([0, 1, 2, 9]) }), /users\[3\] = 9 is not a training user index/);
   const newVisitor = csrFromCoo(1, 5, [0, 0], [0, 1], [5, 4]);
-  assert.deepEqual([...item.scoreRows(newVisitor, Int32Array.of(-1))], [3, 3, 3, 3, 3]);
+  assert.deepEqual([...item.score({ histories: newVisitor, users: Int32Array.of(-1) })], [3, 3, 3, 3, 3]);
 
-  const user = new AutoRecRecommender('user', { hidden: 4, epochs: 20, learningRate: 0.05 });
-  await user.fit(train, { seed: 1 });
-  const scores = user.scoreRows(newVisitor);
+  const user = autoRecRecommender('user', { hidden: 4, epochs: 20, learningRate: 0.05 });
+  await user.fit(interactionsOnly(train), { seed: 1 });
+  const scores = user.score({ histories: newVisitor });
   assert.ok([0, 1, 2, 3].some((i) => scores[i] !== 3), 'a new user with ratings gets predictions, not only defaults');
   assert.equal(scores[4], 3, 'the item without training ratings gets the default');
 });
@@ -138,9 +139,9 @@ test('I-AutoRec needs training users; U-AutoRec encodes any input row', async ()
 test('autorec fits are reproducible from the seed', async () => {
   const data = plantedRatings(20, 15, 5);
   const scores = async (seed: number) => {
-    const model = new AutoRecRecommender('item', { hidden: 6, epochs: 5, batchSize: 4 });
-    await model.fit(data.train, { seed });
-    return model.scoreRows(data.train, data.test.users);
+    const model = autoRecRecommender('item', { hidden: 6, epochs: 5, batchSize: 4 });
+    await model.fit(interactionsOnly(data.train), { seed });
+    return model.score({ histories: data.train, users: data.test.users });
   };
   assert.deepEqual(await scores(4), await scores(4));
   assert.notDeepEqual(await scores(4), await scores(5));
@@ -152,7 +153,7 @@ test('autorec models survive a save and load through the model file unchanged', 
   try {
     for (const name of ['autorec-item', 'autorec-user']) {
       const model = getModelFactory(name).create({ hidden: 8, epochs: 10 });
-      await model.fit(data.train, { seed: 2 });
+      await model.fit(interactionsOnly(data.train), { seed: 2 });
       const modelDir = join(dir, name);
       await saveModel(modelDir, model, {
         data: { name: 'planted', fingerprint: 'sha256:test', nUsers: 30, nItems: 20, nInteractions: data.train.nnz },
@@ -165,7 +166,7 @@ test('autorec models survive a save and load through the model file unchanged', 
       assert.equal(loaded.predictsRatings, true);
       assert.deepEqual(loaded.hyperParameters, model.hyperParameters);
       const users = Int32Array.from({ length: 30 }, (_, u) => (u === 29 ? -1 : u));
-      assert.deepEqual(loaded.scoreRows(data.train, users), model.scoreRows(data.train, users), name);
+      assert.deepEqual(loaded.score({ histories: data.train, users: users }), model.score({ histories: data.train, users: users }), name);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -174,10 +175,10 @@ test('autorec models survive a save and load through the model file unchanged', 
 
 test('a cancelled autorec fit rejects and leaves the model unfitted', async () => {
   const data = plantedRatings(20, 15, 3);
-  const model = new AutoRecRecommender('item', { hidden: 4, epochs: 50 });
+  const model = autoRecRecommender('item', { hidden: 4, epochs: 50 });
   const controller = new AbortController();
   let epochs = 0;
-  const fit = model.fit(data.train, {
+  const fit = model.fit(interactionsOnly(data.train), {
     signal: controller.signal,
     onProgress: (p) => {
       if (p.phase === 'epoch' && ++epochs === 3) controller.abort(new Error('stop requested'));
@@ -185,24 +186,24 @@ test('a cancelled autorec fit rejects and leaves the model unfitted', async () =
   });
   await assert.rejects(fit, /stop requested/);
   assert.equal(model.nItems, 0);
-  assert.throws(() => model.scoreRows(data.train, data.test.users), /not fitted/);
+  assert.throws(() => model.score({ histories: data.train, users: data.test.users }), /not fitted/);
 });
 
 test('autorec rejects bad hyper-parameters and unusable data with the value and what was expected', async () => {
-  assert.throws(() => new AutoRecRecommender('item', { optimizer: 'rprop' }), /'optimizer' .* must be one of adam, sgd, got "rprop"/);
-  assert.throws(() => new AutoRecRecommender('item', { hidden: 0 }), /'hidden' .* must be an integer ≥ 1, got 0/);
-  assert.throws(() => new AutoRecRecommender('user', { learningRate: 0 }), /'learningRate' .* must be positive/);
-  assert.throws(() => new AutoRecRecommender('user', { dropout: 0.5 }), /unknown hyper-parameter 'dropout'/);
-  await assert.rejects(new AutoRecRecommender('item').fit(csrFromCoo(3, 4, [], [], [])), /has no ratings/);
+  assert.throws(() => autoRecRecommender('item', { optimizer: 'rprop' }), /'optimizer' .* must be one of 'adam', 'sgd', got "rprop"/);
+  assert.throws(() => autoRecRecommender('item', { hidden: 0 }), /'hidden' .* must be an integer ≥ 1, got 0/);
+  assert.throws(() => autoRecRecommender('user', { learningRate: 0 }), /'learningRate' .* must be a finite number > 0, got 0/);
+  assert.throws(() => autoRecRecommender('user', { dropout: 0.5 }), /unknown hyper-parameter 'dropout'/);
+  await assert.rejects(autoRecRecommender('item').fit(interactionsOnly(csrFromCoo(3, 4, [], [], []))), /has no ratings/);
   const broken = csrFromCoo(2, 2, [0, 1], [1, 0], [4, Number.NaN]);
-  await assert.rejects(new AutoRecRecommender('item').fit(broken), /user 1, item 0 is NaN/);
+  await assert.rejects(autoRecRecommender('item').fit(interactionsOnly(broken)), /user 1, item 0 is NaN/);
 });
 
 test('both autorec variants are registered with the paper-based defaults', () => {
   for (const name of ['autorec-item', 'autorec-user']) {
     const factory = getModelFactory(name);
-    assert.equal(factory.defaults['hidden'], 500);
-    assert.equal(factory.defaults['defaultRating'], 3);
+    assert.equal(factory.settings.defaults['hidden'], 500);
+    assert.equal(factory.settings.defaults['defaultRating'], 3);
     assert.equal(factory.create({}).predictsRatings, true);
   }
 });

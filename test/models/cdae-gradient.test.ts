@@ -11,7 +11,7 @@ import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import type { CsrOperand } from '../../src/engine/backend.js';
 import { referenceBackend } from '../../src/engine/reference.js';
-import { CdaeNetwork, sampleTrainingEntries } from '../../src/models/cdae.js';
+import { CdaeNetwork, sampleTrainingEntries } from '../../src/models/autoencoders/cdae.js';
 import { assertClose, backendOrSkip, backendsUnderTest } from '../engine/fixtures.js';
 
 const STEP = 1e-3;

@@ -5,6 +5,7 @@
  * users get a zero user vector, and a saved model scores the same.
  */
 import assert from 'node:assert/strict';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +15,9 @@ import type { Rng } from '../../src/data/random.js';
 import type { EvalSet } from '../../src/data/split-types.js';
 import type { Backend } from '../../src/engine/backend.js';
 import { evaluateRanking } from '../../src/eval/evaluate.js';
-import { CdaeRecommender } from '../../src/models/cdae.js';
+import { cdaeRecommender } from '../../src/models/autoencoders/cdae.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
-import { popularityFactory } from '../../src/models/popularity.js';
+import { popularityFactory } from '../../src/models/baselines/popularity.js';
 import { getModelFactory } from '../../src/models/registry.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 
@@ -69,10 +70,10 @@ for (const underTest of backendsUnderTest()) {
     const backend: Backend | undefined = backendOrSkip(t, underTest);
     if (backend === undefined) return;
     const data = planted(seededRng('cdae planted data'));
-    const model = new CdaeRecommender(SETTINGS, backend);
-    await model.fit(data.train, { validation: data.validation, seed: 5 });
+    const model = cdaeRecommender(SETTINGS, backend);
+    await model.fit(interactionsOnly(data.train), { validation: data.validation, seed: 5 });
     const popularity = popularityFactory.create({});
-    await popularity.fit(data.train);
+    await popularity.fit(interactionsOnly(data.train));
     const [learned, popular] = [ndcg10(model, data.test), ndcg10(popularity, data.test)];
     assert.ok(learned > 0.35 && learned > 2.5 * popular, `CDAE NDCG@10 ${learned.toFixed(3)} vs popularity ${popular.toFixed(3)}`);
     const report = model.trainingReport!;
@@ -87,32 +88,32 @@ for (const underTest of backendsUnderTest()) {
 
 test('CDAE: a fit is reproducible from its seed; held-out and unknown users get a zero user vector', async () => {
   const data = planted(seededRng('cdae planted data'));
-  const model = new CdaeRecommender({ ...SETTINGS, epochs: 3 });
-  await model.fit(data.train, { seed: 7 });
-  const again = new CdaeRecommender({ ...SETTINGS, epochs: 3 });
-  await again.fit(data.train, { seed: 7 });
+  const model = cdaeRecommender({ ...SETTINGS, epochs: 3 });
+  await model.fit(interactionsOnly(data.train), { seed: 7 });
+  const again = cdaeRecommender({ ...SETTINGS, epochs: 3 });
+  await again.fit(interactionsOnly(data.train), { seed: 7 });
   const input = data.test.input;
-  assert.deepEqual(again.scoreRows(input, data.test.users), model.scoreRows(input, data.test.users));
-  assert.equal(model.nUsers, ALL_USERS);
+  assert.deepEqual(again.score({ histories: input, users: data.test.users }), model.score({ histories: input, users: data.test.users }));
+  assert.equal((model.exportState().tensors['h_user.weight']!.shape[0]), ALL_USERS);
 
   // Held-out users (empty training rows) never trained a vector: scoring them equals scoring as unknown (−1) or without users.
-  const withoutUsers = model.scoreRows(input);
-  assert.deepEqual(model.scoreRows(input, data.test.users), withoutUsers);
-  assert.deepEqual(model.scoreRows(input, new Int32Array(input.nRows).fill(-1)), withoutUsers);
+  const withoutUsers = model.score({ histories: input });
+  assert.deepEqual(model.score({ histories: input, users: data.test.users }), withoutUsers);
+  assert.deepEqual(model.score({ histories: input, users: new Int32Array(input.nRows).fill(-1) }), withoutUsers);
   // A training user's own vector changes their scores.
   const trainRow = data.train.selectRows([3]);
-  assert.notDeepEqual(model.scoreRows(trainRow, Int32Array.of(3)), model.scoreRows(trainRow, Int32Array.of(-1)));
+  assert.notDeepEqual(model.score({ histories: trainRow, users: Int32Array.of(3) }), model.score({ histories: trainRow, users: Int32Array.of(-1) }));
   // Rows are independent: one row alone scores as among the others.
-  assertClose(model.scoreRows(input.selectRows([5])), withoutUsers.subarray(5 * ITEMS, 6 * ITEMS), { rtol: 1e-5, atol: 1e-5 }, 'row alone');
-  assert.ok(model.scoreRows(CsrMatrix.empty(1, ITEMS)).every(Number.isFinite));
-  assert.throws(() => model.scoreRows(input, new Int32Array(input.nRows).fill(ALL_USERS)), /user index 400 is outside −1 \(unknown user\) \.\. 399/);
+  assertClose(model.score({ histories: input.selectRows([5]) }), withoutUsers.subarray(5 * ITEMS, 6 * ITEMS), { rtol: 1e-5, atol: 1e-5 }, 'row alone');
+  assert.ok(model.score({ histories: CsrMatrix.empty(1, ITEMS) }).every(Number.isFinite));
+  assert.throws(() => model.score({ histories: input, users: new Int32Array(input.nRows).fill(ALL_USERS) }), /user index 400 is outside −1 \(unknown user\) \.\. 399/);
 });
 
 test('CDAE: a saved model loads through the registry and scores identically; bad hyper-parameters are refused', async () => {
   const data = planted(seededRng('cdae planted data'));
   const factory = getModelFactory('cdae');
   const model = factory.create({ ...SETTINGS, epochs: 2 });
-  await model.fit(data.train, { seed: 3 });
+  await model.fit(interactionsOnly(data.train), { seed: 3 });
   const dir = await mkdtemp(join(tmpdir(), 'recoder-cdae-'));
   try {
     await saveModel(dir, model, {
@@ -127,13 +128,13 @@ test('CDAE: a saved model loads through the registry and scores identically; bad
     const loaded = await loadModel(dir);
     assert.equal(loaded.model.name, 'cdae');
     const trainRows = data.train.selectRows([0, 1, 2]);
-    assert.deepEqual(loaded.model.scoreRows(trainRows, Int32Array.of(0, 1, 2)), model.scoreRows(trainRows, Int32Array.of(0, 1, 2)));
+    assert.deepEqual(loaded.model.score({ histories: trainRows, users: Int32Array.of(0, 1, 2) }), model.score({ histories: trainRows, users: Int32Array.of(0, 1, 2) }));
     const restored = factory.restore(model.hyperParameters as Record<string, unknown>, model.exportState(), ITEMS);
-    assert.deepEqual(restored.scoreRows(data.test.input), model.scoreRows(data.test.input));
+    assert.deepEqual(restored.score({ histories: data.test.input }), model.score({ histories: data.test.input }));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  assert.deepEqual([factory.defaults['hidden'], factory.defaults['corruption'], factory.defaults['negatives'], factory.defaults['activation']], [64, 0.5, 5, 'relu']);
-  assert.throws(() => factory.create({ corruption: 1 }), /'corruption' of model 'cdae' must be in \[0, 1\), got 1/);
-  assert.throws(() => factory.create({ activation: 'swish' }), /'activation' of model 'cdae' must be one of relu, sigmoid, tanh, identity/);
+  assert.deepEqual([factory.settings.defaults['hidden'], factory.settings.defaults['corruption'], factory.settings.defaults['negatives'], factory.settings.defaults['activation']], [64, 0.5, 5, 'relu']);
+  assert.throws(() => factory.create({ corruption: 1 }), /'corruption' of model 'cdae' must be a finite number ≥ 0 and < 1, got 1/);
+  assert.throws(() => factory.create({ activation: 'swish' }), /'activation' of model 'cdae' must be one of 'relu', 'sigmoid', 'tanh', 'identity'/);
 });

@@ -4,6 +4,7 @@
  * bit-identical), through the model-level FitContext.checkpoint option.
  */
 import assert from 'node:assert/strict';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,14 +34,14 @@ for (const [name, hyperParameters] of [
     try {
       const checkpoint = join(dir, 'fit.checkpoint');
       const straight = getModelFactory(name).create({ ...hyperParameters, epochs: 4 });
-      await straight.fit(train, { seed: 3 });
+      await straight.fit(interactionsOnly(train), { seed: 3 });
       const firstHalf = getModelFactory(name).create({ ...hyperParameters, epochs: 2 });
-      await firstHalf.fit(train, { seed: 3, checkpoint: { path: checkpoint, resume: false } });
+      await firstHalf.fit(interactionsOnly(train), { seed: 3, checkpoint: { path: checkpoint, resume: false } });
       const resumed = getModelFactory(name).create({ ...hyperParameters, epochs: 4 });
-      await resumed.fit(train, { seed: 3, checkpoint: { path: checkpoint, resume: true } });
-      assert.deepEqual(resumed.scoreRows(train), straight.scoreRows(train));
+      await resumed.fit(interactionsOnly(train), { seed: 3, checkpoint: { path: checkpoint, resume: true } });
+      assert.deepEqual(resumed.score({ histories: train }), straight.score({ histories: train }));
       // The half-way model really is different: the test would notice a resume that restarted.
-      assert.notDeepEqual(firstHalf.scoreRows(train), straight.scoreRows(train));
+      assert.notDeepEqual(firstHalf.score({ histories: train }), straight.score({ histories: train }));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import assert from 'node:assert/strict';
 import { csrFromCoo } from '../../src/data/csr.js';
 import { listModelFactories } from '../../src/models/registry.js';
-import { randomSparse, seededRandom } from '../linalg/fixtures.js';
+import { randomSparse, seededRandom } from '../engine/linalg/fixtures.js';
 
 const BASELINES = ['ease', 'itemknn', 'popularity'];
 
@@ -15,9 +16,9 @@ test('a row never seen in training scores like the same row of a training user',
   assert.equal(factories.length, BASELINES.length);
   for (const factory of factories) {
     const model = factory.create({});
-    await model.fit(train);
-    const all = model.scoreRows(train);
+    await model.fit(interactionsOnly(train));
+    const all = model.score({ histories: train });
     const asTrainingUser = all.subarray(user * train.nCols, (user + 1) * train.nCols);
-    assert.deepEqual([...model.scoreRows(newcomer, Int32Array.of(-1))], [...asTrainingUser], factory.name);
+    assert.deepEqual([...model.score({ histories: newcomer, users: Int32Array.of(-1) })], [...asTrainingUser], factory.name);
   }
 });

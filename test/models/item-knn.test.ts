@@ -1,8 +1,9 @@
 import { test } from 'node:test';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import assert from 'node:assert/strict';
 import { CsrMatrix } from '../../src/data/csr.js';
-import { itemKnnFactory, itemNeighbourSteps } from '../../src/models/item-knn.js';
-import { maxAbsDifference, multiply, randomSparse, seededRandom } from '../linalg/fixtures.js';
+import { itemKnnFactory, itemNeighbourSteps } from '../../src/models/baselines/item-knn.js';
+import { maxAbsDifference, multiply, randomSparse, seededRandom } from '../engine/linalg/fixtures.js';
 
 /**
  * RecBole's procedure, densely: W[i][t] = sim(i, t) for the `neighbours` best i ≠ t
@@ -52,11 +53,11 @@ test('item-kNN similarities match a dense cosine computation, with shrink and tr
   ]) {
     const x = randomSparse(50, 20, 0.2, random, valued);
     const model = itemKnnFactory.create({ neighbours, shrink });
-    await model.fit(x);
+    await model.fit(interactionsOnly(x));
     const expected = referenceWeights(x, neighbours, shrink);
     const label = `valued ${valued}, neighbours ${neighbours}, shrink ${shrink}`;
     assert.ok(maxAbsDifference(exportedWeights(model), expected) < 1e-6, label);
-    assert.ok(maxAbsDifference(model.scoreRows(x), multiply(x.toDense(), expected, x.nRows, x.nCols, x.nCols)) < 1e-5, label);
+    assert.ok(maxAbsDifference(model.score({ histories: x }), multiply(x.toDense(), expected, x.nRows, x.nCols, x.nCols)) < 1e-5, label);
   }
 });
 
@@ -76,7 +77,7 @@ test('negative similarities are kept only when fewer than `neighbours` items sco
   const x = new CsrMatrix(2, 4, Int32Array.from([0, 3, 5]), Int32Array.from([0, 1, 2, 0, 1]), Float32Array.from([1, -1, 1, 1, -2]));
   for (const [neighbours, keepsNegative] of [[2, false], [3, true]] as const) {
     const model = itemKnnFactory.create({ neighbours });
-    await model.fit(x);
+    await model.fit(interactionsOnly(x));
     const expected = referenceWeights(x, neighbours, 0);
     assert.ok(maxAbsDifference(exportedWeights(model), expected) < 1e-6);
     assert.equal(expected[1 * 4 + 0]! < 0, keepsNegative);

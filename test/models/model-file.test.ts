@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { readSafetensors } from '../../src/io/safetensors.js';
 import { libraryVersion, loadModel, MANIFEST_FILE, saveModel, WEIGHTS_FILE, type SaveModelInfo } from '../../src/models/model-file.js';
 import type { Recommender } from '../../src/models/model.js';
 import { getModelFactory } from '../../src/models/registry.js';
-import { randomSparse, seededRandom } from '../linalg/fixtures.js';
+import { randomSparse, seededRandom } from '../engine/linalg/fixtures.js';
 
 const train = randomSparse(25, 10, 0.3, seededRandom(17), true);
 
@@ -34,7 +35,7 @@ async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> 
 
 async function fitted(name: string, hyperParameters: Record<string, unknown> = {}): Promise<Recommender> {
   const model = getModelFactory(name).create(hyperParameters);
-  await model.fit(train);
+  await model.fit(interactionsOnly(train));
   return model;
 }
 
@@ -46,7 +47,7 @@ test('save → load gives identical scores for every baseline, and the history b
       const loaded = await loadModel(dir);
       assert.equal(loaded.model.name, name);
       assert.deepEqual(loaded.model.hyperParameters, model.hyperParameters);
-      assert.deepEqual([...loaded.model.scoreRows(train)], [...model.scoreRows(train)], name);
+      assert.deepEqual([...loaded.model.score({ histories: train })], [...model.score({ histories: train })], name);
       assert.deepEqual([...loaded.history.indptr], [...train.indptr]);
       assert.deepEqual([...loaded.history.indices], [...train.indices]);
       assert.deepEqual([...loaded.history.values], [...train.values]);

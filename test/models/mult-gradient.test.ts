@@ -14,8 +14,8 @@ import { test } from 'node:test';
 import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import { referenceBackend } from '../../src/engine/reference.js';
-import { fillStandardNormals, GaussianCode } from '../../src/models/mult-vae.js';
-import { deterministicCode, MultinomialAutoencoderNetwork, type LatentCode } from '../../src/models/multinomial-autoencoder.js';
+import { fillStandardNormals, GaussianCode } from '../../src/models/autoencoders/mult-vae.js';
+import { deterministicCode, MultinomialAutoencoderNetwork, type LatentCode } from '../../src/models/autoencoders/multinomial-autoencoder.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 
 const STEP = 1e-3;

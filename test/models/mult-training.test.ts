@@ -6,6 +6,7 @@
  * annealed as the notebook does. Runs on every backend.
  */
 import assert from 'node:assert/strict';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +17,10 @@ import type { EvalSet } from '../../src/data/split-types.js';
 import type { Backend, CsrOperand } from '../../src/engine/backend.js';
 import { evaluateRanking } from '../../src/eval/evaluate.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
-import { multDaeVariant } from '../../src/models/mult-dae.js';
-import { annealedBeta, fillStandardNormals, multVaeVariant } from '../../src/models/mult-vae.js';
-import { MultinomialAutoencoderRecommender, type MultinomialAutoencoderVariant } from '../../src/models/multinomial-autoencoder.js';
-import { popularityFactory } from '../../src/models/popularity.js';
+import { multDaeVariant } from '../../src/models/autoencoders/mult-dae.js';
+import { annealedBeta, annealingSchedule, fillStandardNormals, multVaeVariant } from '../../src/models/autoencoders/mult-vae.js';
+import { multinomialAutoencoderRecommender, type MultinomialAutoencoderVariant } from '../../src/models/autoencoders/multinomial-autoencoder.js';
+import { popularityFactory } from '../../src/models/baselines/popularity.js';
 import { getModelFactory } from '../../src/models/registry.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 
@@ -91,8 +92,8 @@ function variantTest(name: string, body: (backend: Backend, variant: Multinomial
 }
 
 async function fitted(backend: Backend, variant: MultinomialAutoencoderVariant, data: Planted, extra: Record<string, unknown> = {}) {
-  const model = new MultinomialAutoencoderRecommender(variant, { ...SETTINGS[variant.name], ...extra }, backend);
-  await model.fit(data.train, { validation: data.validation, seed: 5 });
+  const model = multinomialAutoencoderRecommender(variant, { ...SETTINGS[variant.name], ...extra }, backend);
+  await model.fit(interactionsOnly(data.train), { validation: data.validation, seed: 5 });
   return model;
 }
 
@@ -102,7 +103,7 @@ const ndcg10 = (scorer: Parameters<typeof evaluateRanking>[0], evalSet: EvalSet)
 variantTest('training beats popularity on held-out users, and validation keeps the best epoch', async (backend, variant, data) => {
   const model = await fitted(backend, variant, data);
   const popularity = popularityFactory.create({});
-  await popularity.fit(data.train);
+  await popularity.fit(interactionsOnly(data.train));
   const [learned, popular] = [ndcg10(model, data.test), ndcg10(popularity, data.test)];
   // Popularity cannot tell the groups apart; a model that finds a user's group ranks their
   // remaining group items first (in an order it cannot know, which bounds NDCG@10 well below 1).
@@ -122,30 +123,30 @@ variantTest('training beats popularity on held-out users, and validation keeps t
 variantTest('a fit is reproducible from its seed, and empty (held-out) rows of train change nothing', async (backend, variant, data) => {
   const model = await fitted(backend, variant, data, { epochs: 3 });
   const again = await fitted(backend, variant, data, { epochs: 3 });
-  const scores = model.scoreRows(data.test.input);
-  assert.deepEqual(again.scoreRows(data.test.input), scores);
+  const scores = model.score({ histories: data.test.input });
+  assert.deepEqual(again.score({ histories: data.test.input }), scores);
 
   // Held-out users are empty rows of the training matrix: they must never update the weights.
   const padded = new CsrMatrix(data.train.nRows + 50, ITEMS, Int32Array.from([...data.train.indptr, ...new Array(50).fill(data.train.nnz)]), data.train.indices, data.train.values);
   const withEmptyRows = await fitted(backend, variant, { ...data, train: padded }, { epochs: 3 });
-  assert.deepEqual(withEmptyRows.scoreRows(data.test.input), scores);
+  assert.deepEqual(withEmptyRows.score({ histories: data.test.input }), scores);
 });
 
 variantTest('scoring folds in any row: no dropout, no sampling, rows independent of each other', async (backend, variant, data) => {
   const model = await fitted(backend, variant, data, { epochs: 2 });
   const input = data.test.input;
-  const all = model.scoreRows(input);
-  assert.deepEqual(model.scoreRows(input), all, 'scoring is deterministic');
+  const all = model.score({ histories: input });
+  assert.deepEqual(model.score({ histories: input }), all, 'scoring is deterministic');
   assert.equal(all.length, input.nRows * ITEMS);
   // A newcomer's row alone scores as it does among the others (to BLAS rounding across batch shapes).
   const row = 7;
-  const alone = model.scoreRows(input.selectRows([row]));
+  const alone = model.score({ histories: input.selectRows([row]) });
   assertClose(alone, all.subarray(row * ITEMS, (row + 1) * ITEMS), { rtol: 1e-5, atol: 1e-5 }, 'row scored alone');
   // Scaling a row does not change its scores: the input is L2-normalised.
   const scaled = new CsrMatrix(1, ITEMS, Int32Array.of(0, input.rowLength(row)), input.rowIndices(row).slice(), input.rowValues(row).map((v) => 3 * v));
-  assertClose(model.scoreRows(scaled), alone, { rtol: 1e-5, atol: 1e-5 }, 'scaled row');
+  assertClose(model.score({ histories: scaled }), alone, { rtol: 1e-5, atol: 1e-5 }, 'scaled row');
   // An empty row (a visitor with no history yet) still gets finite scores.
-  assert.ok(model.scoreRows(CsrMatrix.empty(1, ITEMS)).every(Number.isFinite));
+  assert.ok(model.score({ histories: CsrMatrix.empty(1, ITEMS) }).every(Number.isFinite));
 });
 
 variantTest('the input layer works on the sparse rows: csrMatmul forward, csrTransposeMatmul gradient', async (backend, variant, data) => {
@@ -164,8 +165,8 @@ variantTest('the input layer works on the sparse rows: csrMatmul forward, csrTra
       },
     },
   });
-  const model = new MultinomialAutoencoderRecommender(variant, { ...SETTINGS[variant.name], epochs: 1 }, spy);
-  await model.fit(data.train, { seed: 1 });
+  const model = multinomialAutoencoderRecommender(variant, { ...SETTINGS[variant.name], epochs: 1 }, spy);
+  await model.fit(interactionsOnly(data.train), { seed: 1 });
   // 320 users in batches of 40: one sparse product forward and one for the weight gradient per batch.
   assert.deepEqual(calls, { forward: 8, gradient: 8 });
 });
@@ -177,8 +178,8 @@ test('β grows by 1/totalAnnealSteps per update from 0 to the cap, as in the not
   assert.equal(annealedBeta(90_000, 0.2, 200_000), 0.2);
   assert.equal(annealedBeta(0, 0.2, 0), 0.2, 'no annealing: the cap from the start');
   const data = planted(seededRng('mult planted data'));
-  const model = new MultinomialAutoencoderRecommender(multVaeVariant, { ...SETTINGS['mult-vae'], epochs: 3 });
-  await model.fit(data.train, { seed: 2 });
+  const model = multinomialAutoencoderRecommender(multVaeVariant, { ...SETTINGS['mult-vae'], epochs: 3 });
+  await model.fit(interactionsOnly(data.train), { seed: 2 });
   // 8 updates per epoch; an epoch reports the β of its last update: (8e − 1) / 50, capped at 0.2.
   assert.deepEqual(
     model.trainingReport!.epochs.map((e) => e.values!['beta']),
@@ -213,7 +214,7 @@ test('saved Mult-DAE and Mult-VAE models load through the registry and score ide
   for (const name of ['mult-dae', 'mult-vae']) {
     const factory = getModelFactory(name);
     const model = factory.create({ ...SETTINGS[name], epochs: 2 });
-    await model.fit(data.train, { seed: 3 });
+    await model.fit(interactionsOnly(data.train), { seed: 3 });
     const dir = await mkdtemp(join(tmpdir(), 'recoder-mult-'));
     try {
       await saveModel(dir, model, {
@@ -228,7 +229,7 @@ test('saved Mult-DAE and Mult-VAE models load through the registry and score ide
       const loaded = await loadModel(dir);
       assert.equal(loaded.model.name, name);
       assert.deepEqual(loaded.model.hyperParameters, model.hyperParameters);
-      assert.deepEqual(loaded.model.scoreRows(data.test.input), model.scoreRows(data.test.input), name);
+      assert.deepEqual(loaded.model.score({ histories: data.test.input }), model.score({ histories: data.test.input }), name);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -236,13 +237,39 @@ test('saved Mult-DAE and Mult-VAE models load through the registry and score ide
 });
 
 test('the registry has both models with the notebook defaults, and bad hyper-parameters are refused', () => {
-  const vae = getModelFactory('mult-vae').defaults;
-  assert.deepEqual([vae['hidden'], vae['latent'], vae['keepProbability'], vae['batchSize'], vae['betaCap'], vae['totalAnnealSteps'], vae['weightDecay']], [[600], 200, 0.5, 500, 0.2, 200_000, 0]);
-  const dae = getModelFactory('mult-dae').defaults;
+  const vae = getModelFactory('mult-vae').settings.defaults;
+  assert.deepEqual([vae['hidden'], vae['latent'], vae['keepProbability'], vae['batchSize'], vae['betaCap'], vae['totalAnnealSteps'], vae['annealFraction'], vae['weightDecay']], [[600], 200, 0.5, 500, 0.2, 0, 0.855, 0]);
+  const dae = getModelFactory('mult-dae').settings.defaults;
   assert.deepEqual([dae['hidden'], dae['latent'], dae['keepProbability'], dae['batchSize'], dae['weightDecay']], [[], 200, 0.5, 500, 0.01]);
-  assert.throws(() => getModelFactory('mult-vae').create({ keepProbability: 0 }), /'keepProbability' of model 'mult-vae' must be in \(0, 1\], got 0/);
-  assert.throws(() => getModelFactory('mult-dae').create({ hidden: [600, 0] }), /'hidden' of model 'mult-dae' must be a list of positive integers/);
+  assert.throws(() => getModelFactory('mult-vae').create({ keepProbability: 0 }), /'keepProbability' of model 'mult-vae' must be a finite number > 0 and ≤ 1, got 0/);
+  assert.throws(() => getModelFactory('mult-dae').create({ hidden: [600, 0] }), /'hidden' of model 'mult-dae' must be a list of integers ≥ 1/);
   assert.throws(() => getModelFactory('mult-vae').create({ totalAnnealSteps: 1.5 }), /'totalAnnealSteps' of model 'mult-vae' must be an integer/);
   assert.throws(() => getModelFactory('mult-dae').create({ betaCap: 0.2 }), /unknown hyper-parameter 'betaCap' for model 'mult-dae'/);
-  assert.throws(() => getModelFactory('mult-vae').create({}).scoreRows(CsrMatrix.empty(1, 3)), /model 'mult-vae' is not fitted/);
+  assert.throws(() => getModelFactory('mult-vae').create({}).score({ histories: CsrMatrix.empty(1, 3) }), /model 'mult-vae' is not fitted/);
+});
+
+test('Mult-VAE derives its β schedule from the data with totalAnnealSteps 0, and reports it', async () => {
+  // The authors' ML-20M proportion: 116,677 training users, batches of 500, 200 epochs → 46,800 updates; β = 0.2 at 40,000.
+  const authors = annealingSchedule({ betaCap: 0.2, totalAnnealSteps: 0, annealFraction: 40_000 / 46_800 }, { plannedUpdates: 46_800 });
+  assert.equal(authors.totalAnnealSteps, 200_000);
+  assert.deepEqual(annealingSchedule({ betaCap: 0.2, totalAnnealSteps: 200_000, annealFraction: 0.855 }, { plannedUpdates: 1000 }), {
+    betaCap: 0.2,
+    totalAnnealSteps: 200_000,
+    derived: false,
+  });
+  // ml-1m-sized: 10 batches × 100 epochs; β reaches the cap after 855 updates.
+  const small = annealingSchedule({ betaCap: 0.2, totalAnnealSteps: 0, annealFraction: 0.855 }, { plannedUpdates: 1000 });
+  assert.equal(small.totalAnnealSteps, 4275);
+  assert.ok(Math.abs(annealedBeta(855, 0.2, small.totalAnnealSteps) - 0.2) < 1e-12);
+  // A fit reports the derived steps in the model's state (the manifest's `extra`), from its own data.
+  const data = planted(new Rng(3));
+  const model = getModelFactory('mult-vae').create({ hidden: [8], latent: 4, epochs: 3, batchSize: 16 });
+  await model.fit(interactionsOnly(data.train), { seed: 1 });
+  const trainUsers = Array.from({ length: data.train.nRows }, (_, r) => data.train.rowLength(r)).filter((n) => n > 0).length;
+  const planned = 3 * Math.ceil(trainUsers / 16);
+  assert.deepEqual(model.exportState().extra, { derived: { totalAnnealSteps: Math.round((0.855 * planned) / 0.2) } });
+  // The literal setting derives nothing.
+  const literal = getModelFactory('mult-vae').create({ hidden: [8], latent: 4, epochs: 1, batchSize: 16, totalAnnealSteps: 200_000 });
+  await literal.fit(interactionsOnly(data.train), { seed: 1 });
+  assert.equal(literal.exportState().extra, undefined);
 });

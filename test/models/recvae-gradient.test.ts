@@ -13,8 +13,8 @@ import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import { referenceBackend } from '../../src/engine/reference.js';
 import type { Parameter } from '../../src/nn/parameter.js';
-import { fillStandardNormals } from '../../src/models/mult-vae.js';
-import { klWeights, RecVaeNetwork, type RecVaeEncoder } from '../../src/models/recvae.js';
+import { fillStandardNormals } from '../../src/models/autoencoders/mult-vae.js';
+import { klWeights, RecVaeNetwork, type RecVaeEncoder } from '../../src/models/autoencoders/recvae.js';
 import { assertClose, backendOrSkip, backendsUnderTest } from '../engine/fixtures.js';
 
 const STEP = 1e-3;

@@ -6,6 +6,7 @@
  * the same.
  */
 import assert from 'node:assert/strict';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +17,8 @@ import { getBackend } from '../../src/engine/index.js';
 import type { EvalSet } from '../../src/data/split-types.js';
 import { evaluateRanking } from '../../src/eval/evaluate.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
-import { popularityFactory } from '../../src/models/popularity.js';
-import { RecVaeNetwork, RecVaeRecommender, RecVaeTraining } from '../../src/models/recvae.js';
+import { popularityFactory } from '../../src/models/baselines/popularity.js';
+import { RecVaeNetwork, recVaeRecommender, RecVaeTraining } from '../../src/models/autoencoders/recvae.js';
 import { getModelFactory } from '../../src/models/registry.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 
@@ -68,10 +69,10 @@ for (const underTest of backendsUnderTest()) {
     const backend = backendOrSkip(t, underTest);
     if (backend === undefined) return;
     const data = planted(seededRng('recvae planted data'));
-    const model = new RecVaeRecommender(SETTINGS, backend);
-    await model.fit(data.train, { validation: data.validation, seed: 5 });
+    const model = recVaeRecommender(SETTINGS, backend);
+    await model.fit(interactionsOnly(data.train), { validation: data.validation, seed: 5 });
     const popularity = popularityFactory.create({});
-    await popularity.fit(data.train);
+    await popularity.fit(interactionsOnly(data.train));
     const [learned, popular] = [ndcg10(model, data.test), ndcg10(popularity, data.test)];
     assert.ok(learned > 0.35 && learned > 2.5 * popular, `RecVAE NDCG@10 ${learned.toFixed(3)} vs popularity ${popular.toFixed(3)}`);
     const report = model.trainingReport!;
@@ -86,7 +87,7 @@ for (const underTest of backendsUnderTest()) {
 
 test('RecVAE alternates 3 encoder passes and 1 decoder pass per epoch, the prior taking the encoder in between', async () => {
   const data = planted(seededRng('recvae planted data'));
-  const model = new RecVaeRecommender(SETTINGS);
+  const model = recVaeRecommender(SETTINGS);
   const network = new RecVaeNetwork(getBackend(), ITEMS, model.settings, new Rng(1));
   const oldEncoder = network.newPriorEncoder(new Rng(2));
   const training = new RecVaeTraining(network, oldEncoder, data.train, model.settings, getBackend());
@@ -109,23 +110,23 @@ test('RecVAE alternates 3 encoder passes and 1 decoder pass per epoch, the prior
 
 test('RecVAE: a fit is reproducible from its seed; scoring folds in any row, deterministically', async () => {
   const data = planted(seededRng('recvae planted data'));
-  const model = new RecVaeRecommender({ ...SETTINGS, epochs: 2 });
-  await model.fit(data.train, { seed: 7 });
-  const again = new RecVaeRecommender({ ...SETTINGS, epochs: 2 });
-  await again.fit(data.train, { seed: 7 });
+  const model = recVaeRecommender({ ...SETTINGS, epochs: 2 });
+  await model.fit(interactionsOnly(data.train), { seed: 7 });
+  const again = recVaeRecommender({ ...SETTINGS, epochs: 2 });
+  await again.fit(interactionsOnly(data.train), { seed: 7 });
   const input = data.test.input;
-  const all = model.scoreRows(input);
-  assert.deepEqual(again.scoreRows(input), all);
-  assert.deepEqual(model.scoreRows(input), all, 'scoring draws no noise and no dropout');
-  assertClose(model.scoreRows(input.selectRows([7])), all.subarray(7 * ITEMS, 8 * ITEMS), { rtol: 1e-5, atol: 1e-5 }, 'row alone');
-  assert.ok(model.scoreRows(CsrMatrix.empty(1, ITEMS)).every(Number.isFinite), 'an empty row scores');
+  const all = model.score({ histories: input });
+  assert.deepEqual(again.score({ histories: input }), all);
+  assert.deepEqual(model.score({ histories: input }), all, 'scoring draws no noise and no dropout');
+  assertClose(model.score({ histories: input.selectRows([7]) }), all.subarray(7 * ITEMS, 8 * ITEMS), { rtol: 1e-5, atol: 1e-5 }, 'row alone');
+  assert.ok(model.score({ histories: CsrMatrix.empty(1, ITEMS) }).every(Number.isFinite), 'an empty row scores');
 });
 
 test('RecVAE: a saved model loads through the registry and scores identically; defaults are the authors\'; bad settings are refused', async () => {
   const data = planted(seededRng('recvae planted data'));
   const factory = getModelFactory('recvae');
   const model = factory.create({ ...SETTINGS, epochs: 1 });
-  await model.fit(data.train, { seed: 3 });
+  await model.fit(interactionsOnly(data.train), { seed: 3 });
   const dir = await mkdtemp(join(tmpdir(), 'recoder-recvae-'));
   try {
     await saveModel(dir, model, {
@@ -139,16 +140,16 @@ test('RecVAE: a saved model loads through the registry and scores identically; d
     });
     const loaded = await loadModel(dir);
     assert.equal(loaded.model.name, 'recvae');
-    assert.deepEqual(loaded.model.scoreRows(data.test.input), model.scoreRows(data.test.input));
+    assert.deepEqual(loaded.model.score({ histories: data.test.input }), model.score({ histories: data.test.input }));
     assert.ok(Object.keys(model.exportState().tensors).every((name) => !name.startsWith('prior.')), 'the prior is not saved');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const d = factory.defaults;
+  const d = factory.settings.defaults;
   assert.deepEqual(
     [d['hidden'], d['latent'], d['depth'], d['keepProbability'], d['gamma'], d['mixtureWeights'], d['learningRate'], d['batchSize'], d['encoderEpochs'], d['decoderEpochs']],
     [600, 200, 5, 0.5, 0.005, [0.15, 0.75, 0.1], 5e-4, 500, 3, 1],
   );
   assert.throws(() => factory.create({ mixtureWeights: [0.5, 0.5, 0.5] }), /'mixtureWeights' of model 'recvae' must be three positive numbers summing to 1/);
-  assert.throws(() => factory.create({ keepProbability: 0 }), /'keepProbability' of model 'recvae' must be in \(0, 1\]/);
+  assert.throws(() => factory.create({ keepProbability: 0 }), /'keepProbability' of model 'recvae' must be a finite number > 0 and ≤ 1, got 0/);
 });

@@ -1,12 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelFactory } from '../../src/models/model.js';
+import { defineSettings } from '../../src/models/settings.js';
 import { getModelFactory, listModelFactories, parseHyperParameters, registerModelFactory } from '../../src/models/registry.js';
 
 const fake: ModelFactory = {
   name: 'fake-test-model',
   description: 'hyper-parameters of every kind, for parsing tests',
-  defaults: { rate: 0.001, epochs: 10, normalise: true, activation: 'tanh', hidden: [600, 200], tags: ['a'], schedule: { warmup: 5 } },
+  settings: defineSettings('fake-test-model', [
+    { name: 'rate', type: 'number', default: 0.001, min: 0, description: 'a rate' },
+    { name: 'epochs', type: 'integer', default: 10, min: 1, description: 'epochs' },
+    { name: 'normalise', type: 'boolean', default: true, description: 'a flag' },
+    { name: 'activation', type: 'choice', default: 'tanh', choices: ['tanh', 'relu'], description: 'a choice' },
+    { name: 'hidden', type: 'integer[]', default: [600, 200], min: 1, description: 'widths' },
+  ]),
+  inputs: ['interactions'],
+  predictsRatings: false,
   create: () => {
     throw new Error('not used');
   },
@@ -38,10 +47,8 @@ test('command-line strings are coerced to the types of the defaults', () => {
       normalise: 'no',
       activation: 'relu',
       hidden: '300, 100',
-      tags: '["x","y"]',
-      schedule: '{"warmup": 1}',
     }),
-    { rate: 0.001, normalise: false, activation: 'relu', hidden: [300, 100], tags: ['x', 'y'], schedule: { warmup: 1 } },
+    { rate: 0.001, normalise: false, activation: 'relu', hidden: [300, 100] },
   );
   assert.deepEqual(parseHyperParameters(fake, { hidden: '[64]' }), { hidden: [64] });
 });
@@ -52,5 +59,7 @@ test('unknown names and unparsable values are rejected with the model and the ex
   assert.throws(() => parseHyperParameters(getModelFactory('ease'), { lambda: '' }), /expects a number, got ''/);
   assert.throws(() => parseHyperParameters(fake, { normalise: 'maybe' }), /'normalise' of model 'fake-test-model' expects a boolean/);
   assert.throws(() => parseHyperParameters(fake, { hidden: '300,x' }), /'hidden' .* expects a number\[\], got '300,x'/);
-  assert.throws(() => parseHyperParameters(fake, { schedule: '{' }), /'schedule' .* expects a json/);
+  assert.throws(() => parseHyperParameters(fake, { activation: 'gelu' }), /'activation' of model 'fake-test-model' must be one of 'tanh', 'relu', got "gelu"/);
+  assert.throws(() => parseHyperParameters(fake, { epochs: '2.5' }), /'epochs' of model 'fake-test-model' must be an integer ≥ 1, got 2.5/);
+  assert.throws(() => parseHyperParameters(fake, { hidden: '0' }), /'hidden' of model 'fake-test-model' must be a list of integers ≥ 1/);
 });

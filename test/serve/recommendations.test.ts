@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { interactionsOnly } from '../../src/data/training-data.js';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { csrFromCoo } from '../../src/data/csr.js';
@@ -196,7 +197,7 @@ test('a model saved from a file (no versions) is served, and its training rows s
   // u0 and u1 share a taste for x and y; u2 likes z.
   const history = csrFromCoo(3, 3, [0, 0, 1, 1, 2], [0, 1, 0, 1, 2], null);
   const model = getModelFactory('ease').create({ lambda: 1 });
-  await model.fit(history);
+  await model.fit(interactionsOnly(history));
   await saveModel(modelDir, model, { data: { name: 'file', fingerprint: 'f', nUsers: 3, nItems: 3, nInteractions: 5 }, userIds: ['u0', 'u1', 'u2'], itemIds: ['x', 'y', 'z'], history });
   const { app, close } = await openTestService({ modelDir });
   try {

@@ -34,7 +34,10 @@ test('training data: repeated events give one entry (1, or the latest value); ra
     rows: Int32Array.from([0, 0, 1, 1, 2, 3]),
     cols: Int32Array.from([0, 0, 0, 2, 2, 1]),
     values: Float32Array.from([5, 2, 4, 1, 1, 3]),
+    timestamps: Float64Array.from([1, 2, 3, 4, 5, 6]),
     itemAttributes: [{ title: 'X' }, null, { title: 'Z' }],
+    itemCategories: [['c1'], [], []],
+    userAttributes: [null, null, null, null],
     eventsRead: 6,
     store: 'sqlite',
   };

@@ -4,13 +4,20 @@ import { fileURLToPath } from 'node:url';
 import { DATASET_FORMATS, datasetFormatFromName } from '../../data/readers/index.js';
 import { dataDir } from '../../data/paths.js';
 import { listModelFactories } from '../../models/registry.js';
+import { describeSetting } from '../../models/settings.js';
 
 const KNOWN_DATASET_NAMES = ['ml-100k', 'ml-1m', 'ml-latest-small', 'amazon-beauty-5core-openp5', 'amazon-video-games-sasrec'];
 
 export function modelsCommand(): Command {
   return new Command('models').description('list the models and their default hyper-parameters').action(() => {
     for (const factory of listModelFactories()) {
-      process.stdout.write(`${factory.name.padEnd(12)} ${factory.description}\n${' '.repeat(13)}defaults ${JSON.stringify(factory.defaults)}\n`);
+      const inputs = factory.inputs.join(', ') + (factory.predictsRatings ? '; predicts ratings' : '');
+      process.stdout.write(`${factory.name}  (${inputs})\n  ${factory.description}\n`);
+      for (const spec of factory.settings.specs) {
+        const range = describeSetting(spec);
+        const search = spec.search === undefined ? '' : 'choices' in spec.search ? `; tune: ${spec.search.choices.join('|')}` : `; tune: ${spec.search.min}..${spec.search.max}${(spec.search.scale ?? ('scale' in spec ? spec.scale : undefined)) === 'log' ? ' log' : ''}`;
+        process.stdout.write(`    ${spec.name.padEnd(17)} ${JSON.stringify(spec.default).padEnd(18)} ${spec.description} [${range}${search}]\n`);
+      }
     }
   });
 }

@@ -1,3 +1,4 @@
+import { selectSequenceRows, sequencesFromLists, type UserSequences } from '../../data/sequences.js';
 import { Command } from 'commander';
 import { csrFromCoo, type CsrMatrix } from '../../data/csr.js';
 import { topKPerRow } from '../../eval/top-k.js';
@@ -29,15 +30,17 @@ export function recommendCommand(): Command {
       const out = createOutput({ json: options.json ?? false, quiet: true });
       if ((options.user === undefined) === (options.items === undefined)) throw new Error('give exactly one of --user ID or --items ID,ID,...');
       if (options.n < 1) throw new Error(`--n must be at least 1, got ${options.n}`);
-      const { model, manifest, history, itemAttributes } = await loadModel(await servedModelDirectory(options.modelDir));
+      const { model, manifest, history, historySequences, itemAttributes } = await loadModel(await servedModelDirectory(options.modelDir));
       let input: CsrMatrix;
       let users: Int32Array;
+      let sequences: UserSequences | undefined;
       const unknownItems: string[] = [];
       if (options.user !== undefined) {
         const row = manifest.userIds.indexOf(options.user);
         if (row < 0) throw new Error(`user '${options.user}' is not in the model's training data (${manifest.userIds.length} users); use --items for a new visitor`);
         input = history.selectRows([row]);
         users = Int32Array.of(row);
+        if (historySequences) sequences = selectSequenceRows(historySequences, [row]);
       } else {
         const itemIndex = new Map(manifest.itemIds.map((id, i) => [id, i]));
         const columns: number[] = [];
@@ -50,8 +53,10 @@ export function recommendCommand(): Command {
         if (columns.length === 0) throw new Error(`none of the items (${options.items}) is in the model's catalogue`);
         input = csrFromCoo(1, model.nItems, columns.map(() => 0), columns, null, 'max');
         users = Int32Array.of(-1);
+        // The visitor's items in the order given: the session's sequence.
+        sequences = sequencesFromLists([columns], model.nItems);
       }
-      const scores = model.scoreRows(input, users);
+      const scores = model.score({ histories: input, users, ...(sequences ? { sequences } : {}) });
       const top = topKPerRow(scores, model.nItems, options.n, { ...(options.includeSeen ? {} : { exclude: input }), withScores: true });
       const recommendations = [];
       for (let r = 0; r < options.n; r++) {

@@ -31,7 +31,7 @@ export function splitCommand(): Command {
       preprocessing: source.preprocessing,
       users: split.userIds.length,
       items: split.itemIds.length,
-      train: split.train.nnz,
+      train: split.train.matrix.nnz,
       validation: split.validation ? { users: split.validation.users.length, targets: split.validation.targets.nnz } : null,
       test: { users: split.test.users.length, targets: split.test.targets.nnz },
     };

@@ -4,6 +4,7 @@ import { evaluationToJSON } from '../../eval/report.js';
 import { prepareData } from '../../experiment/prepare.js';
 import { evaluateOnSplit, fitOnSplit, type ModelChoice } from '../../experiment/run.js';
 import { fingerprintOf } from '../../data/splits/parts.js';
+import { trainingDataOf } from '../../data/transforms.js';
 import { saveModel, type ModelManifest } from '../../models/model-file.js';
 import { getModelFactory } from '../../models/registry.js';
 import type { Dataset } from '../../data/interactions.js';
@@ -94,7 +95,7 @@ async function trainOnAllData(options: TrainOptions, choice: ModelChoice, out: O
   out.log(`read ${prepared.dataset.name}: ${data.userIds.length} users, ${data.itemIds.length} items, ${data.matrix.nnz} interactions`);
   const model = getModelFactory(choice.name).create({ ...choice.hyperParameters });
   const started = performance.now();
-  await model.fit(data.matrix, { seed: options.seed, onProgress: out.onFitProgress, signal, ...checkpointOf(options) });
+  await model.fit(trainingDataOf(data), { seed: options.seed, onProgress: out.onFitProgress, signal, ...checkpointOf(options) });
   out.progress.stop();
   const fitSeconds = (performance.now() - started) / 1000;
   out.log(`fit ${choice.name} in ${fitSeconds.toFixed(2)} s`);
@@ -109,6 +110,7 @@ async function trainOnAllData(options: TrainOptions, choice: ModelChoice, out: O
     userIds: data.userIds,
     itemIds: data.itemIds,
     history: data.matrix,
+    ...optional('historySequences', data.events?.sequences),
     fitSeconds,
     ...optional('itemAttributes', itemAttributesFor(prepared.dataset, data.itemIds)),
   });
@@ -132,7 +134,8 @@ async function trainOnSplit(options: TrainOptions, choice: ModelChoice, out: Out
     },
     userIds: split.userIds,
     itemIds: split.itemIds,
-    history: split.train,
+    history: split.train.matrix,
+    ...optional('historySequences', split.train.sequences),
     protocol: split.protocol,
     metrics,
     fitSeconds: fitted.fitSeconds,

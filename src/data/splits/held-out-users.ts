@@ -12,10 +12,8 @@ import {
   checkFraction,
   checkInteractionData,
   checkSeed,
-  entriesInParts,
-  evalSetOf,
   fingerprintOf,
-  rowsWithPart,
+  SplitParts,
   type ColumnSubset,
 } from './parts.js';
 
@@ -119,13 +117,11 @@ export function heldOutUsersSplit(data: InteractionData, options: HeldOutUsersSp
     for (const i of targets) partOf[kept[i]!] = phase.target;
   }
 
-  const evalSet = (foldIn: number, target: number): EvalSet => {
-    const input = entriesInParts(matrix, partOf, [foldIn], columns);
-    return evalSetOf(rowsWithPart(matrix, partOf, target), { input, exclude: input, targets: entriesInParts(matrix, partOf, [target], columns) });
-  };
+  const parts = new SplitParts(data, partOf, columns);
+  const evalSet = (foldIn: number, target: number): EvalSet => parts.evalSet(target, [foldIn], [foldIn]);
   return {
     protocol: { kind: 'held-out-users', validationUsers, testUsers, foldInFraction, seed, restrictToTrainItems, minHeldOutItems },
-    train: entriesInParts(matrix, partOf, [Part.train], columns),
+    train: parts.training([Part.train]),
     ...(validationUsers > 0 ? { validation: evalSet(Part.validationFoldIn, Part.validationTarget) } : {}),
     test: evalSet(Part.testFoldIn, Part.testTarget),
     userIds: data.userIds,

@@ -4,8 +4,11 @@
  * then the train matrix and the evaluation sets are cut out of that assignment.
  */
 import { CsrMatrix } from '../csr.js';
+import { selectFeatureRows } from '../features.js';
 import { matrixFingerprint } from '../fingerprint.js';
+import { filterEvents, selectSequenceRows, type UserSequences } from '../sequences.js';
 import type { EvalSet, Split, SplitProtocol } from '../split-types.js';
+import type { TrainingData } from '../training-data.js';
 import type { InteractionData } from '../transforms.js';
 
 /** Part codes of an entry. Held-out-user protocols use the fold-in parts; the others put inputs in `train`. */
@@ -67,12 +70,95 @@ export function rowsWithPart(matrix: CsrMatrix, partOf: Int8Array, part: number)
   return Int32Array.from(rows);
 }
 
-/** An EvalSet for `users`, cutting their rows out of full-height input, exclude and target matrices. */
-export function evalSetOf(users: Int32Array, full: { input: CsrMatrix; exclude: CsrMatrix; targets: CsrMatrix }): EvalSet {
+/** An EvalSet for `users`, cutting their rows out of full-height input, exclude and target matrices (and input sequences). */
+export function evalSetOf(
+  users: Int32Array,
+  full: { input: CsrMatrix; exclude: CsrMatrix; targets: CsrMatrix; inputSequences?: UserSequences | undefined },
+  data?: Pick<InteractionData, 'userFeatures'>,
+): EvalSet {
   const input = full.input.selectRows(users);
   // When the exclusions are the input (most protocols), both fields share one matrix.
   const exclude = full.exclude === full.input ? input : full.exclude.selectRows(users);
-  return { users, input, exclude, targets: full.targets.selectRows(users) };
+  return {
+    users,
+    input,
+    exclude,
+    targets: full.targets.selectRows(users),
+    ...(full.inputSequences ? { inputSequences: selectSequenceRows(full.inputSequences, users) } : {}),
+    ...(data?.userFeatures ? { userFeatures: selectFeatureRows(data.userFeatures, users) } : {}),
+  };
+}
+
+/**
+ * The pieces of a split cut from one part assignment: matrices, the ordered event
+ * sequences and the features of the parts asked for, cached so that the same parts
+ * give the same objects (an EvalSet whose exclusions are its input shares them).
+ * An event belongs to the part of its (user, item) entry; events of dropped
+ * entries or columns are left out.
+ */
+export class SplitParts {
+  private readonly matrices = new Map<string, CsrMatrix>();
+  private readonly sequences = new Map<string, UserSequences | undefined>();
+
+  constructor(
+    private readonly data: InteractionData,
+    private readonly partOf: Int8Array,
+    private readonly columns?: ColumnSubset,
+  ) {}
+
+  matrix(parts: readonly number[]): CsrMatrix {
+    const key = parts.join(',');
+    let matrix = this.matrices.get(key);
+    if (matrix === undefined) {
+      matrix = entriesInParts(this.data.matrix, this.partOf, parts, this.columns);
+      this.matrices.set(key, matrix);
+    }
+    return matrix;
+  }
+
+  sequencesOf(parts: readonly number[]): UserSequences | undefined {
+    const key = parts.join(',');
+    if (this.sequences.has(key)) return this.sequences.get(key);
+    const events = this.data.events;
+    let result: UserSequences | undefined;
+    if (events) {
+      const wanted = new Set(parts);
+      const rows = Int32Array.from({ length: events.sequences.nRows }, (_, r) => r);
+      result = filterEvents(events.sequences, rows, (e) => wanted.has(this.partOf[events.entries[e]!]!), this.columns ?? null);
+    }
+    this.sequences.set(key, result);
+    return result;
+  }
+
+  /** The training part: every user's row and sequence in `parts`, with the item and user features. */
+  training(parts: readonly number[]): TrainingData {
+    const sequences = this.sequencesOf(parts);
+    const itemFeatures = this.data.itemFeatures && this.columns ? selectFeatureRows(this.data.itemFeatures, keptColumnList(this.columns)) : this.data.itemFeatures;
+    return {
+      matrix: this.matrix(parts),
+      ...(sequences ? { sequences } : {}),
+      ...(itemFeatures ? { itemFeatures } : {}),
+      ...(this.data.userFeatures ? { userFeatures: this.data.userFeatures } : {}),
+    };
+  }
+
+  /** The users with an entry in `targetPart`, given `inputParts` and ranked without `excludeParts`. */
+  evalSet(targetPart: number, inputParts: readonly number[], excludeParts: readonly number[]): EvalSet {
+    const input = this.matrix(inputParts);
+    return evalSetOf(
+      rowsWithPart(this.data.matrix, this.partOf, targetPart),
+      { input, exclude: this.matrix(excludeParts), targets: this.matrix([targetPart]), inputSequences: this.sequencesOf(inputParts) },
+      this.data,
+    );
+  }
+}
+
+function keptColumnList(columns: ColumnSubset): Int32Array {
+  const kept = new Int32Array(columns.nCols);
+  columns.newIndex.forEach((j, c) => {
+    if (j >= 0) kept[j] = c;
+  });
+  return kept;
 }
 
 /** Throws unless the ids and per-entry arrays of `data` match its matrix. */
@@ -132,26 +218,13 @@ export function requireTimestamps(data: InteractionData, protocolName: string): 
  * see everything before their test targets (training plus validation targets).
  */
 export function historySplit(data: InteractionData, partOf: Int8Array, protocol: SplitProtocol, withValidation: boolean): Split {
-  const { matrix } = data;
-  const train = entriesInParts(matrix, partOf, [Part.train]);
-  const beforeTest = entriesInParts(matrix, partOf, [Part.train, Part.validationTarget]);
+  const parts = new SplitParts(data, partOf);
+  const beforeTest = [Part.train, Part.validationTarget];
   return {
     protocol,
-    train,
-    ...(withValidation
-      ? {
-          validation: evalSetOf(rowsWithPart(matrix, partOf, Part.validationTarget), {
-            input: train,
-            exclude: train,
-            targets: entriesInParts(matrix, partOf, [Part.validationTarget]),
-          }),
-        }
-      : {}),
-    test: evalSetOf(rowsWithPart(matrix, partOf, Part.testTarget), {
-      input: beforeTest,
-      exclude: beforeTest,
-      targets: entriesInParts(matrix, partOf, [Part.testTarget]),
-    }),
+    train: parts.training([Part.train]),
+    ...(withValidation ? { validation: parts.evalSet(Part.validationTarget, [Part.train], [Part.train]) } : {}),
+    test: parts.evalSet(Part.testTarget, beforeTest, beforeTest),
     userIds: data.userIds,
     itemIds: data.itemIds,
     dataFingerprint: fingerprintOf(data),

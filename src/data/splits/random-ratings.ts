@@ -5,7 +5,7 @@
 import { Rng } from '../random.js';
 import type { Split } from '../split-types.js';
 import type { InteractionData } from '../transforms.js';
-import { Part, checkFraction, checkInteractionData, checkSeed, entriesInParts, evalSetOf, fingerprintOf, rowsWithPart } from './parts.js';
+import { Part, SplitParts, checkFraction, checkInteractionData, checkSeed, fingerprintOf } from './parts.js';
 
 export interface RandomRatingSplitOptions {
   /** Fraction of all stored ratings held out for testing (AutoRec: 0.1). */
@@ -38,12 +38,11 @@ export function randomRatingSplit(data: InteractionData, options: RandomRatingSp
   for (let i = 0; i < nTest; i++) partOf[shuffled[i]!] = Part.testTarget;
   for (let i = nTest; i < nTest + nValidation; i++) partOf[shuffled[i]!] = Part.validationTarget;
 
-  const train = entriesInParts(matrix, partOf, [Part.train]);
-  const phase = (target: number) =>
-    evalSetOf(rowsWithPart(matrix, partOf, target), { input: train, exclude: train, targets: entriesInParts(matrix, partOf, [target]) });
+  const parts = new SplitParts(data, partOf);
+  const phase = (target: number) => parts.evalSet(target, [Part.train], [Part.train]);
   return {
     protocol: { kind: 'random-ratings', testFraction, validationFraction, seed },
-    train,
+    train: parts.training([Part.train]),
     ...(validationFraction > 0 ? { validation: phase(Part.validationTarget) } : {}),
     test: phase(Part.testTarget),
     userIds: data.userIds,

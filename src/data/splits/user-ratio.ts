@@ -6,7 +6,7 @@
 import { Rng } from '../random.js';
 import type { Split } from '../split-types.js';
 import type { InteractionData } from '../transforms.js';
-import { Part, checkInteractionData, checkSeed, entriesInParts, evalSetOf, fingerprintOf, rowsWithPart } from './parts.js';
+import { Part, SplitParts, checkInteractionData, checkSeed, fingerprintOf } from './parts.js';
 
 export interface UserRatioSplitOptions {
   /** [train, validation, test] proportions, normalised by their sum; RecBole's default is [0.8, 0.1, 0.1]. */
@@ -64,21 +64,12 @@ export function userRatioSplit(data: InteractionData, options: UserRatioSplitOpt
     for (let i = nTrain; i < total; i++) partOf[entries[i]!] = i < nTrain + nValidation ? Part.validationTarget : Part.testTarget;
   }
 
-  const train = entriesInParts(matrix, partOf, [Part.train]);
-  const trainAndValidation = entriesInParts(matrix, partOf, [Part.train, Part.validationTarget]);
-  const validation = evalSetOf(rowsWithPart(matrix, partOf, Part.validationTarget), {
-    input: train,
-    exclude: train,
-    targets: entriesInParts(matrix, partOf, [Part.validationTarget]),
-  });
-  const test = evalSetOf(rowsWithPart(matrix, partOf, Part.testTarget), {
-    input: train,
-    exclude: trainAndValidation,
-    targets: entriesInParts(matrix, partOf, [Part.testTarget]),
-  });
+  const parts = new SplitParts(data, partOf);
+  const validation = parts.evalSet(Part.validationTarget, [Part.train], [Part.train]);
+  const test = parts.evalSet(Part.testTarget, [Part.train], [Part.train, Part.validationTarget]);
   return {
     protocol: { kind: 'user-ratio', ratios: [ratios[0], ratios[1], ratios[2]], seed },
-    train,
+    train: parts.training([Part.train]),
     ...(ratios[1] > 0 ? { validation } : {}),
     test,
     userIds: data.userIds,
