@@ -27,7 +27,7 @@ import { ADMIN_KEY, READ_KEY, openTrainedService, tempDir, type TestService } fr
 
 const SEED = 20_261_216;
 /** Requests per route; fewer in npm test's second pass (the reference engine), which adds little to an API fuzz. */
-const RUNS_PER_ROUTE = process.env.RECODER_BACKEND === 'reference' ? 15 : 40;
+const RUNS_PER_ROUTE = process.env.RECODER_BACKEND === 'reference' ? 10 : 30;
 
 type Schema = Record<string, any>;
 interface Operation {
