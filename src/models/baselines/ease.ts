@@ -17,8 +17,8 @@ import { NotPositiveDefiniteError } from '../../engine/linalg/cholesky.js';
 import { allocateDenseSquare, gramSteps } from '../../engine/linalg/gram.js';
 import { spdInverseSteps } from '../../engine/linalg/spd-inverse.js';
 import { getBackend } from '../../engine/index.js';
-import type { FitContext, ModelFactory, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from '../model.js';
-import { allocateScores, checkQuery, driveSteps, requireFitted, requireInputs, requireTensor } from '../model-support.js';
+import type { FitContext, HistoryContributions, ModelFactory, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from '../model.js';
+import { allocateScores, checkContributionArguments, checkQuery, driveSteps, requireFitted, requireInputs, requireTensor } from '../model-support.js';
 import { defineSettings } from '../settings.js';
 
 const NAME = 'ease';
@@ -96,6 +96,21 @@ export class EaseRecommender implements Recommender {
     const scores = allocateScores(input.nRows, this.itemCount);
     getBackend().csrMatmul(1, input, this.weights, this.itemCount, 0, scores);
     return scores;
+  }
+
+  /** score(t) = Σ_h x_h · B[h, t]: history item h's share is its value times its row of B at t. */
+  scoreContributions(query: ScoreQuery, row: number, targets: ArrayLike<number>): HistoryContributions {
+    checkContributionArguments(NAME, this.itemCount, query, row, targets);
+    const n = this.itemCount;
+    const items = query.histories.rowIndices(row).slice();
+    const values = query.histories.rowValues(row);
+    const nTargets = targets.length;
+    const weights = new Float32Array(items.length * nTargets);
+    for (let h = 0; h < items.length; h++) {
+      const rowOfB = items[h]! * n;
+      for (let j = 0; j < nTargets; j++) weights[h * nTargets + j] = values[h]! * this.weights[rowOfB + targets[j]!]!;
+    }
+    return { items, weights };
   }
 
   exportState(): ModelState {
