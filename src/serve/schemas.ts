@@ -5,6 +5,7 @@
  * free-form `attributes` of users and items, which are the client's own data.
  */
 import { ERROR_RESPONSE_SCHEMA } from './errors.js';
+import { explainProperty, explanationSchema } from './explanation-schemas.js';
 
 /** Most records one request may write. */
 export const MAX_BATCH = 10_000;
@@ -95,6 +96,7 @@ const rankingQueryProperties = {
   category: { ...idSchema, description: 'only items of this category' },
   exclude: { type: 'string', maxLength: 10_000, description: 'comma-separated item ids never to return' },
   attributes: { type: 'boolean', default: true, description: "include each item's attributes" },
+  explain: explainProperty,
 } as const;
 
 export const userRecommendationQuerySchema = object({
@@ -117,12 +119,13 @@ export const sessionBodySchema = object(
     exclude: { type: 'array', items: idSchema, maxItems: 10_000, description: 'item ids never to return' },
     excludeSeen: { type: 'boolean', default: true, description: "leave out the session's own items" },
     attributes: rankingQueryProperties.attributes,
+    explain: rankingQueryProperties.explain,
   },
   [],
   { description: 'exactly one of items, events' },
 );
 
-const recommendedItemSchema = object({ id: { type: 'string' }, score: { type: 'number' }, attributes: attributesSchema }, ['id', 'score']);
+const recommendedItemSchema = object({ id: { type: 'string' }, score: { type: 'number' }, attributes: attributesSchema, explanation: explanationSchema }, ['id', 'score']);
 const recommendationProperties = {
   source: { type: 'string', enum: ['model', 'fold-in', 'popular'], description: "model: a user the model was trained on; fold-in: a row built from stored or given events; popular: the recent-popularity fallback" },
   modelVersion: { type: ['string', 'null'] },
