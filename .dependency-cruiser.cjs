@@ -2,7 +2,8 @@
  * The layer picture of README.md ("Architecture"), enforced: each layer may import only the
  * layers named in its `allowed` list (and itself). `npm run deps` runs this in .ci/run.
  *
- *   cli → serve → explain → experiment → models → train → nn → engine ; eval beside models ; data, io below all
+ *   cli → serve → experiment → models → train → nn → engine ; eval beside models ; explain beside experiment
+ *   (over models, used by serve and cli) ; data, io below all
  *   store is used by serve and cli only.
  */
 const layers = {
