@@ -64,7 +64,15 @@ const TARGETS = [0, 3, 7, 11, 14, 22];
 const close = (actual: number, expected: number, scale: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= 1e-5 * Math.max(1, scale), `${what}: ${actual} vs ${expected}`);
 
-for (const name of ['ease', 'itemknn']) {
+test('EASE and item-kNN say their exact shares; the other models are explained by leave-one-out', async () => {
+  for (const factory of listModelFactories().filter((f) => f.name in SMALL_SETTINGS)) {
+    const hasShares = factory.create(SMALL_SETTINGS[factory.name]!).scoreContributions !== undefined;
+    assert.equal(hasShares, factory.name === 'ease' || factory.name === 'itemknn', factory.name);
+  }
+});
+
+// Every model that says exact shares: they must make its score.
+for (const name of listModelFactories().filter((f) => f.name in SMALL_SETTINGS && f.create(SMALL_SETTINGS[f.name]!).scoreContributions).map((f) => f.name)) {
   test(`${name}: each history item's exact share; the shares of a target sum to its score`, async () => {
     const { model, train } = await fitted(name);
     const query = knownUserQuery(train);
