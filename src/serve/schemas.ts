@@ -96,14 +96,14 @@ const rankingQueryProperties = {
   category: { ...idSchema, description: 'only items of this category' },
   exclude: { type: 'string', maxLength: 10_000, description: 'comma-separated item ids never to return' },
   attributes: { type: 'boolean', default: true, description: "include each item's attributes" },
-  explain: explainProperty,
 } as const;
 
 export const userRecommendationQuerySchema = object({
   ...rankingQueryProperties,
   excludeSeen: { type: 'boolean', default: true, description: 'leave out items the user already has events with' },
+  explain: explainProperty,
 });
-export const similarQuerySchema = object(rankingQueryProperties);
+export const similarQuerySchema = object({ ...rankingQueryProperties, explain: explainProperty });
 
 const sessionEventSchema = object(
   { itemId: idSchema, type: eventInputSchema.properties.type, value: eventInputSchema.properties.value, timestampMs: timestampSchema },
@@ -119,7 +119,7 @@ export const sessionBodySchema = object(
     exclude: { type: 'array', items: idSchema, maxItems: 10_000, description: 'item ids never to return' },
     excludeSeen: { type: 'boolean', default: true, description: "leave out the session's own items" },
     attributes: rankingQueryProperties.attributes,
-    explain: rankingQueryProperties.explain,
+    explain: explainProperty,
   },
   [],
   { description: 'exactly one of items, events' },
