@@ -21,7 +21,7 @@ import { Rng } from '../src/data/random.js';
 import { makeSplit } from '../src/data/splits/index.js';
 import type { ScoreQuery } from '../src/data/training-data.js';
 import { describeBackend } from '../src/engine/index.js';
-import { evalSetQuery } from '../src/eval/evaluate.js';
+import { evalSetQuery, evaluateRanking } from '../src/eval/evaluate.js';
 import { topKPerRow } from '../src/eval/top-k.js';
 import { attributeScores, rankedReasons } from '../src/explain/attribution.js';
 import { leaveOneOutQuery } from '../src/explain/leave-one-out.js';
@@ -92,6 +92,8 @@ interface ModelResult {
   settings: Record<string, unknown>;
   method: string;
   fitSeconds: number;
+  /** Test NDCG@100 of the fitted model, to show what quality of model is being explained. */
+  ndcg100: number;
   users: number;
   items: number;
   meanRankDrop: Record<Deletion, number>;
@@ -162,6 +164,7 @@ for (const name of args.models!.split(',').map((m) => m.trim())) {
     settings: model.hyperParameters as Record<string, unknown>,
     method,
     fitSeconds,
+    ndcg100: evaluateRanking(model, test, { metrics: ['ndcg@100'] }).metrics['ndcg@100']!.mean,
     users: explainedUsers,
     items: count,
     meanRankDrop,
@@ -193,13 +196,14 @@ const output = {
   results,
 };
 console.log(JSON.stringify(output, null, 2));
-const header = ['model', 'method', 'users', 'items', `drop top`, 'drop random', 'drop bottom', `left top-${k}: top`, 'random', 'bottom'];
+const header = ['model', 'method', 'ndcg@100', 'users', 'items', `drop top`, 'drop random', 'drop bottom', `left top-${k}: top`, 'random', 'bottom'];
 console.log(header.join(' | '));
 for (const r of results) {
   console.log(
     [
       r.model,
       r.method,
+      r.ndcg100.toFixed(4),
       r.users,
       r.items,
       r.meanRankDrop.top.toFixed(2),

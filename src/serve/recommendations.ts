@@ -15,6 +15,8 @@
  * the ranking is deterministic (ties go to the lower model column), so paging
  * with `offset` over one model version is stable. Categories are read from the
  * store when the request is served, so a category change shows at once.
+ * With `explain`, each item of the page also says why it is there (explanations.ts): the
+ * model's attribution to the history it scored, or which popular ranking it came from.
  */
 import { csrFromCoo, type CsrMatrix } from '../data/csr.js';
 import { sequenceOf, sequencesFromLists } from '../data/sequences.js';
