@@ -1,7 +1,8 @@
 /**
- * EASE in recoder vs EASE in NumPy on the same saved split.
+ * EASE (or EDLAE / DLAE) in recoder vs the same model in NumPy on the same saved split.
  *
  *   node dist/bench/ease-numpy.js [--dataset ml-1m] [--lambda 500] [--seed 1] [--users 600]
+ *                                 [--model ease|edlae|dlae] [--dropout 0.75]
  *
  * Makes a held-out-users split (every rated movie a positive; N validation and N
  * test users, 80/20 fold-in), saves it, fits EASE in recoder and in NumPy
@@ -14,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { evaluateRanking } from '../src/eval/evaluate.js';
+import { edlaeFactory } from '../src/models/autoencoders/edlae.js';
 import { easeFactory } from '../src/models/baselines/ease.js';
 import { describeBackend } from '../src/engine/index.js';
 import { peerEnvironment, savedHeldOutUsersSplit } from './peer-support.js';
@@ -24,6 +26,8 @@ const { values: args } = parseArgs({
     lambda: { type: 'string', default: '500' },
     seed: { type: 'string', default: '1' },
     users: { type: 'string', default: '600' },
+    model: { type: 'string', default: 'ease' },
+    dropout: { type: 'string', default: '0.75' },
   },
 });
 const lambda = Number(args.lambda);
@@ -34,7 +38,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Both systems read the same file.
 const { splitFile, split } = await savedHeldOutUsersSplit(args.dataset!, heldOut, seed);
 
-const model = easeFactory.create({ lambda });
+const modelName = args.model!;
+if (!['ease', 'edlae', 'dlae'].includes(modelName)) throw new Error(`--model must be ease, edlae or dlae, got ${modelName}`);
+const dropout = Number(args.dropout);
+const model = modelName === 'ease' ? easeFactory.create({ lambda }) : edlaeFactory.create({ lambda, dropout, variant: modelName });
 const started = performance.now();
 await model.fit(split.train, { seed });
 const recoderFitSeconds = (performance.now() - started) / 1000;
@@ -45,7 +52,7 @@ const recoderMetrics = Object.fromEntries(Object.entries(evaluation.metrics).map
 // recognise every current CPU and falls back to slow generic kernels, which would flatter recoder.
 const environment = peerEnvironment();
 const coreType = environment['OPENBLAS_CORETYPE'];
-const peerOutput = execFileSync('/usr/bin/python3', [join(repoRoot, 'bench/peers/ease_numpy.py'), splitFile, String(lambda)], {
+const peerOutput = execFileSync('/usr/bin/python3', [join(repoRoot, 'bench/peers/ease_numpy.py'), splitFile, String(lambda), modelName, String(dropout)], {
   cwd: join(repoRoot, 'bench/peers'),
   env: { ...process.env, ...environment },
   encoding: 'utf8',
@@ -54,7 +61,9 @@ const peerOutput = execFileSync('/usr/bin/python3', [join(repoRoot, 'bench/peers
 const peer = JSON.parse(peerOutput) as { fitSeconds: number; metrics: Record<string, number>; numpyVersion: string; blas: string };
 
 const result = {
-  benchmark: 'ease-fit',
+  benchmark: `${modelName}-fit`,
+  model: modelName,
+  ...(modelName === 'ease' ? {} : { dropout }),
   dataset: args.dataset,
   protocol: split.protocol,
   dataFingerprint: split.dataFingerprint,

@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     epochs: { type: 'string', default: '50' },
     seed: { type: 'string', default: '1' },
     users: { type: 'string', default: '600' },
+    // Mult-VAE's β schedule: the default derives it from the data; 200000 is the notebook's literal ML-20M value.
+    'total-anneal-steps': { type: 'string' },
   },
 });
 const variants = { 'mult-vae': multVaeVariant, 'mult-dae': multDaeVariant } as const;
@@ -48,7 +50,8 @@ const { splitFile, split } = await savedHeldOutUsersSplit(args.dataset!, heldOut
 
 const loadBeforeRecoder = loadavg()[0]!;
 // Fixed epochs on both sides (patience 0: no early stop), the best validated epoch kept.
-const model = multinomialAutoencoderRecommender(variant, { epochs, patience: 0 });
+const annealSteps = args['total-anneal-steps'] !== undefined ? { totalAnnealSteps: Number(args['total-anneal-steps']) } : {};
+const model = multinomialAutoencoderRecommender(variant, { epochs, patience: 0, ...(variant === multVaeVariant ? annealSteps : {}) });
 await model.fit(split.train, { seed, ...(split.validation ? { validation: split.validation } : {}) });
 const report = model.trainingReport!;
 const evaluation = evaluateRanking(model, split.test, { metrics: TEST_METRICS });
@@ -58,7 +61,9 @@ const recoderEpochSeconds = report.epochs.map((e) => e.seconds);
 const loadBeforePeer = loadavg()[0]!;
 // The same OpenBLAS settings as recoder's engine, and as many BLAS threads as torch's own.
 const environment = peerEnvironment(PEER_THREADS);
-const peerSettings = { ...model.hyperParameters, model: variant.name, epochs, seed, threads: PEER_THREADS };
+// Settings recoder derived from the data (Mult-VAE's β schedule) go to the peer as the literal values they became.
+const derived = (model.exportState().extra?.['derived'] ?? {}) as Record<string, number>;
+const peerSettings = { ...model.hyperParameters, ...derived, model: variant.name, epochs, seed, threads: PEER_THREADS };
 const peerOutput = execFileSync('/usr/bin/python3', [join(repoRoot, 'bench/peers/mult_vae_torch.py'), splitFile, JSON.stringify(peerSettings)], {
   cwd: join(repoRoot, 'bench/peers'),
   env: { ...process.env, ...environment },

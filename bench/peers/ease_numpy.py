@@ -1,6 +1,11 @@
-"""EASE (Steck 2019) in NumPy on a saved recoder split: the peer for bench/ease-numpy.ts.
+"""EASE (Steck 2019) and EDLAE/DLAE (Steck 2020) in NumPy on a saved recoder split: the peer
+for bench/ease-numpy.ts.
 
-    B = -P / diag(P) column-wise, diag(B) = 0, with P = (X^T X + lambda I)^-1
+    ease:  B = -P / diag(P) column-wise, diag(B) = 0, with P = (X^T X + lambda I)^-1
+    edlae: the same with Lambda = p/(1-p) diag(X^T X) + lambda in place of lambda I
+    dlae:  B = I - P Lambda, with P = (X^T X + Lambda)^-1
+
+Usage: ease_numpy.py SPLIT LAMBDA [MODEL [DROPOUT]]
 
 X is the split's training matrix (held-out users' rows are empty). Test users
 are scored from their fold-in rows, fold-in items are excluded, and the
@@ -55,16 +60,22 @@ def ranking_metrics(scores, exclude, targets, ks_ndcg=(100,), ks_recall=(20, 50)
 
 def main():
     split_path, lam = sys.argv[1], float(sys.argv[2])
+    model = sys.argv[3] if len(sys.argv) > 3 else "ease"
+    dropout = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
     split = load_split(split_path)
     n_items = split["n_items"]
     x = csr_to_dense(**split["train"]).astype(np.float64)
 
     started = time.perf_counter()
     g = x.T @ x
-    g[np.diag_indices(n_items)] += lam
+    penalty = lam if model == "ease" else dropout / (1.0 - dropout) * np.diag(g) + lam
+    g[np.diag_indices(n_items)] += penalty
     p = np.linalg.inv(g)
-    b = p / (-np.diag(p))
-    b[np.diag_indices(n_items)] = 0.0
+    if model == "dlae":
+        b = np.eye(n_items) - p * penalty[np.newaxis, :]
+    else:
+        b = p / (-np.diag(p))
+        b[np.diag_indices(n_items)] = 0.0
     fit_seconds = time.perf_counter() - started
 
     test = split["test"]

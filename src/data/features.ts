@@ -46,8 +46,8 @@ export interface FeatureTable {
 const TEXT_COLUMNS = new Set(['title', 'tags', 'description', 'name', 'summary', 'text']);
 /** Columns that hold codes or labels even when they look numeric (ml-1m's occupation is 0..20). */
 const CATEGORICAL_COLUMNS = new Set(['occupation', 'gender', 'category', 'categories', 'genre', 'genres', 'zip']);
-/** Columns that identify rather than describe (links, foreign ids): not features. */
-const IGNORED_COLUMNS = new Set(['url', 'imdbId', 'tmdbId', 'id']);
+/** Columns that identify rather than describe (links, foreign ids), or dates only their year is taken from: not features. */
+const IGNORED_COLUMNS = new Set(['url', 'imdbId', 'tmdbId', 'id', 'releaseDate', 'videoReleaseDate']);
 
 /** Lower-case words and numbers: "Toy Story (1995)" → toy, story, 1995. */
 export function tokenize(text: string): string[] {

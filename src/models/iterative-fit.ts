@@ -10,6 +10,7 @@ import type { EvalSet } from '../data/split-types.js';
 import type { TrainLoopOptions } from '../train/loop.js';
 import type { ValidationResult } from '../train/trainable.js';
 import type { FitContext } from './model.js';
+import type { SettingSpec } from './settings.js';
 
 /** The rows of `train` with at least one interaction: held-out users' empty rows must not train the model. */
 export function trainingRows(train: CsrMatrix): CsrMatrix {
@@ -57,4 +58,13 @@ export function iterativeFitOptions(
     ...(context?.onProgress ? { onProgress: context.onProgress } : {}),
     ...(context?.signal ? { signal: context.signal } : {}),
   };
+}
+
+/** The training loop's settings of a mini-batch neural model (users per batch, most epochs, patience), declared once. */
+export function trainingLoopSettingSpecs(defaults: { readonly batchSize: number; readonly epochs: number; readonly patience: number }): SettingSpec[] {
+  return [
+    { name: 'batchSize', type: 'integer', default: defaults.batchSize, min: 1, description: 'users per mini-batch' },
+    { name: 'epochs', type: 'integer', default: defaults.epochs, min: 1, description: 'most epochs to train' },
+    { name: 'patience', type: 'integer', default: defaults.patience, min: 0, description: 'epochs without a better validation NDCG@100 before stopping; 0 never stops early' },
+  ];
 }

@@ -27,6 +27,7 @@ import type { CsrMatrix } from '../data/csr.js';
 import type { SplitProtocol } from '../data/split-types.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.js';
+import type { TrainReport } from '../train/loop.js';
 import type { ModelFactory, Recommender } from './model.js';
 import { requireCsrTensors, requireTensor } from './model-support.js';
 import { getModelFactory } from './registry.js';
@@ -60,6 +61,11 @@ export interface ModelManifest {
   readonly protocol?: SplitProtocol;
   readonly metrics?: Record<string, number>;
   readonly fitSeconds?: number;
+  /**
+   * How an iterative model's training went: every epoch's loss and validation score, the best
+   * epoch, early stopping (the model's `trainingReport`); absent for closed-form models.
+   */
+  readonly training?: ManifestTrainingHistory;
   /** Names of the model's own tensors in the weights file (the history tensors are not listed). */
   readonly tensors: string[];
   /** The model's non-tensor state (ModelState.extra), if any. */
@@ -72,6 +78,16 @@ export interface ModelManifest {
   readonly userIds: string[];
   /** File beside the manifest with one attribute object (title, genres, ...) per item, when saved. */
   readonly itemAttributesFile?: string;
+}
+
+export type ManifestTrainingHistory = Pick<TrainReport, 'epochs' | 'bestEpoch' | 'bestScore' | 'stoppedEarly' | 'resumedFromEpoch'>;
+
+/** The training report of models that keep one (the autoencoders), for the manifest. */
+function trainingHistoryOf(model: Recommender): ManifestTrainingHistory | undefined {
+  const report = (model as { readonly trainingReport?: TrainReport }).trainingReport;
+  if (report === undefined) return undefined;
+  const { epochs, bestEpoch, bestScore, stoppedEarly, resumedFromEpoch } = report;
+  return { epochs, bestEpoch, bestScore, stoppedEarly, resumedFromEpoch };
 }
 
 export interface SaveModelInfo {
@@ -155,6 +171,7 @@ export async function saveModel(dir: string, model: Recommender, info: SaveModel
     if (sequences.timestamps) tensors[`${HISTORY_PREFIX}.sequences.timestamps`] = { shape: [sequences.timestamps.length], data: sequences.timestamps };
   }
   const weightBytes = encodeSafetensors(tensors, { format: MODEL_FORMAT, model: model.name });
+  const training = trainingHistoryOf(model);
 
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
@@ -167,6 +184,7 @@ export async function saveModel(dir: string, model: Recommender, info: SaveModel
     ...(info.protocol !== undefined ? { protocol: info.protocol } : {}),
     ...(info.metrics !== undefined ? { metrics: info.metrics } : {}),
     ...(info.fitSeconds !== undefined ? { fitSeconds: info.fitSeconds } : {}),
+    ...(training !== undefined ? { training } : {}),
     tensors: Object.keys(state.tensors).sort(),
     ...(state.extra !== undefined ? { extra: state.extra } : {}),
     weights: { file: WEIGHTS_FILE, bytes: weightBytes.length, sha256: sha256(weightBytes) },

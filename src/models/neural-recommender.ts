@@ -66,7 +66,7 @@ export interface NeuralModelSpec<Settings extends IterativeFitSettings & { reado
   /** Called when training or loading has set the weights, before the network is installed (e.g. to refresh caches of them). */
   weightsSet?(network: Network): void;
   /** What the model saves besides its parameters (default: nothing). */
-  exportExtra?(network: Network): ModelState;
+  exportExtra?(network: Network): ModelState | undefined;
 }
 
 export class NeuralRecommender<Settings extends IterativeFitSettings & { readonly batchSize: number }, Network extends NeuralNetwork> implements Recommender {

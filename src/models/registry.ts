@@ -7,6 +7,7 @@
 import type { ModelFactory } from './model.js';
 import { itemAutoRecFactory, userAutoRecFactory } from './autoencoders/autorec.js';
 import { cdaeFactory } from './autoencoders/cdae.js';
+import { edlaeFactory } from './autoencoders/edlae.js';
 import { easeFactory } from './baselines/ease.js';
 import { itemKnnFactory } from './baselines/item-knn.js';
 import { multDaeFactory } from './autoencoders/mult-dae.js';
@@ -14,7 +15,7 @@ import { multVaeFactory } from './autoencoders/mult-vae.js';
 import { popularityFactory } from './baselines/popularity.js';
 import { recVaeFactory } from './autoencoders/recvae.js';
 
-const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory];
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory];
 
 const factories = new Map<string, ModelFactory>();
 

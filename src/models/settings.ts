@@ -10,6 +10,11 @@ interface SettingBase {
   readonly name: string;
   /** One line: what the setting does (and where its default comes from). */
   readonly description: string;
+  /**
+   * Where `recoder tune` searches it by default: a range (log-uniform with scale 'log'; the
+   * setting's own scale otherwise) or a list of choices. Settings without one stay fixed.
+   */
+  readonly search?: { readonly min: number; readonly max: number; readonly scale?: 'linear' | 'log' } | { readonly choices: readonly (string | number | boolean)[] };
 }
 
 export interface NumberSetting extends SettingBase {
@@ -63,6 +68,11 @@ export function defineSettings(model: string, specs: readonly SettingSpec[]): Mo
     if (names.has(spec.name)) throw new Error(`model '${model}' declares setting '${spec.name}' twice`);
     names.add(spec.name);
     checkSetting(model, spec, spec.default);
+    if (spec.search && 'choices' in spec.search) for (const choice of spec.search.choices) checkSetting(model, spec, choice);
+    else if (spec.search && (spec.type === 'number' || spec.type === 'integer')) {
+      checkSetting(model, spec, spec.search.min);
+      checkSetting(model, spec, spec.search.max);
+    }
   }
   const defaults = Object.freeze(Object.fromEntries(specs.map((spec) => [spec.name, Array.isArray(spec.default) ? Object.freeze([...spec.default]) : spec.default])));
   return {

@@ -16,6 +16,7 @@ import { libraryVersion } from '../models/model-file.js';
 import type { EventStore } from '../store/event-store.js';
 import { ApiKeyRing, type ApiKeys } from './auth.js';
 import type { ServiceContext } from './context.js';
+import { dashboardPlugin } from './dashboard/plugin.js';
 import { ApiError, errorHandler, notFoundHandler } from './errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { ServiceMetrics } from './metrics.js';
@@ -60,6 +61,8 @@ export interface ServiceOptions {
   readonly popularCacheMs?: number;
   /** Trust X-Forwarded-For (behind a reverse proxy), for the per-address rate limit. */
   readonly trustProxy?: boolean;
+  /** Saved `recoder evaluate --json` results the dashboard shows (dashboard/evaluation-files.ts); default none. */
+  readonly evaluationsDir?: string;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -160,12 +163,14 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
         { name: 'recommendations' },
         { name: 'admin', description: 'model versions and training (admin keys)' },
         { name: 'operations', description: 'health, metrics' },
+        { name: 'dashboard', description: 'read-only figures the dashboard at /dashboard/ shows (read keys)' },
       ],
     },
   });
   for (const routes of [userRoutes, itemRoutes, eventRoutes, recommendationRoutes, adminRoutes, healthRoutes]) {
     await app.register(routes, { context });
   }
+  await app.register(dashboardPlugin, { context, keyRing, evaluationsDir: options.evaluationsDir ?? null });
 
   app.addHook('onClose', async () => {
     slot.stopWatching();

@@ -34,6 +34,7 @@ const SMALL_SETTINGS: Readonly<Record<string, Record<string, unknown>>> = {
   'mult-vae': { hidden: [16], latent: 8, epochs: 3, batchSize: 16 },
   recvae: { hidden: 16, latent: 8, depth: 2, epochs: 2, batchSize: 16 },
   cdae: { hidden: 8, epochs: 3, batchSize: 16 },
+  edlae: {},
 };
 
 const USERS = 40;

@@ -18,7 +18,7 @@ import type { Backend, CsrOperand } from '../../src/engine/backend.js';
 import { evaluateRanking } from '../../src/eval/evaluate.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
 import { multDaeVariant } from '../../src/models/autoencoders/mult-dae.js';
-import { annealedBeta, fillStandardNormals, multVaeVariant } from '../../src/models/autoencoders/mult-vae.js';
+import { annealedBeta, annealingSchedule, fillStandardNormals, multVaeVariant } from '../../src/models/autoencoders/mult-vae.js';
 import { multinomialAutoencoderRecommender, type MultinomialAutoencoderVariant } from '../../src/models/autoencoders/multinomial-autoencoder.js';
 import { popularityFactory } from '../../src/models/baselines/popularity.js';
 import { getModelFactory } from '../../src/models/registry.js';
@@ -238,7 +238,7 @@ test('saved Mult-DAE and Mult-VAE models load through the registry and score ide
 
 test('the registry has both models with the notebook defaults, and bad hyper-parameters are refused', () => {
   const vae = getModelFactory('mult-vae').settings.defaults;
-  assert.deepEqual([vae['hidden'], vae['latent'], vae['keepProbability'], vae['batchSize'], vae['betaCap'], vae['totalAnnealSteps'], vae['weightDecay']], [[600], 200, 0.5, 500, 0.2, 200_000, 0]);
+  assert.deepEqual([vae['hidden'], vae['latent'], vae['keepProbability'], vae['batchSize'], vae['betaCap'], vae['totalAnnealSteps'], vae['annealFraction'], vae['weightDecay']], [[600], 200, 0.5, 500, 0.2, 0, 0.855, 0]);
   const dae = getModelFactory('mult-dae').settings.defaults;
   assert.deepEqual([dae['hidden'], dae['latent'], dae['keepProbability'], dae['batchSize'], dae['weightDecay']], [[], 200, 0.5, 500, 0.01]);
   assert.throws(() => getModelFactory('mult-vae').create({ keepProbability: 0 }), /'keepProbability' of model 'mult-vae' must be a finite number > 0 and ≤ 1, got 0/);
@@ -246,4 +246,30 @@ test('the registry has both models with the notebook defaults, and bad hyper-par
   assert.throws(() => getModelFactory('mult-vae').create({ totalAnnealSteps: 1.5 }), /'totalAnnealSteps' of model 'mult-vae' must be an integer/);
   assert.throws(() => getModelFactory('mult-dae').create({ betaCap: 0.2 }), /unknown hyper-parameter 'betaCap' for model 'mult-dae'/);
   assert.throws(() => getModelFactory('mult-vae').create({}).score({ histories: CsrMatrix.empty(1, 3) }), /model 'mult-vae' is not fitted/);
+});
+
+test('Mult-VAE derives its β schedule from the data with totalAnnealSteps 0, and reports it', async () => {
+  // The authors' ML-20M proportion: 116,677 training users, batches of 500, 200 epochs → 46,800 updates; β = 0.2 at 40,000.
+  const authors = annealingSchedule({ betaCap: 0.2, totalAnnealSteps: 0, annealFraction: 40_000 / 46_800 }, { plannedUpdates: 46_800 });
+  assert.equal(authors.totalAnnealSteps, 200_000);
+  assert.deepEqual(annealingSchedule({ betaCap: 0.2, totalAnnealSteps: 200_000, annealFraction: 0.855 }, { plannedUpdates: 1000 }), {
+    betaCap: 0.2,
+    totalAnnealSteps: 200_000,
+    derived: false,
+  });
+  // ml-1m-sized: 10 batches × 100 epochs; β reaches the cap after 855 updates.
+  const small = annealingSchedule({ betaCap: 0.2, totalAnnealSteps: 0, annealFraction: 0.855 }, { plannedUpdates: 1000 });
+  assert.equal(small.totalAnnealSteps, 4275);
+  assert.ok(Math.abs(annealedBeta(855, 0.2, small.totalAnnealSteps) - 0.2) < 1e-12);
+  // A fit reports the derived steps in the model's state (the manifest's `extra`), from its own data.
+  const data = planted(new Rng(3));
+  const model = getModelFactory('mult-vae').create({ hidden: [8], latent: 4, epochs: 3, batchSize: 16 });
+  await model.fit(interactionsOnly(data.train), { seed: 1 });
+  const trainUsers = Array.from({ length: data.train.nRows }, (_, r) => data.train.rowLength(r)).filter((n) => n > 0).length;
+  const planned = 3 * Math.ceil(trainUsers / 16);
+  assert.deepEqual(model.exportState().extra, { derived: { totalAnnealSteps: Math.round((0.855 * planned) / 0.2) } });
+  // The literal setting derives nothing.
+  const literal = getModelFactory('mult-vae').create({ hidden: [8], latent: 4, epochs: 1, batchSize: 16, totalAnnealSteps: 200_000 });
+  await literal.fit(interactionsOnly(data.train), { seed: 1 });
+  assert.equal(literal.exportState().extra, undefined);
 });

@@ -14,7 +14,8 @@ export function modelsCommand(): Command {
       process.stdout.write(`${factory.name}  (${inputs})\n  ${factory.description}\n`);
       for (const spec of factory.settings.specs) {
         const range = describeSetting(spec);
-        process.stdout.write(`    ${spec.name.padEnd(17)} ${JSON.stringify(spec.default).padEnd(18)} ${spec.description} [${range}]\n`);
+        const search = spec.search === undefined ? '' : 'choices' in spec.search ? `; tune: ${spec.search.choices.join('|')}` : `; tune: ${spec.search.min}..${spec.search.max}${(spec.search.scale ?? ('scale' in spec ? spec.scale : undefined)) === 'log' ? ' log' : ''}`;
+        process.stdout.write(`    ${spec.name.padEnd(17)} ${JSON.stringify(spec.default).padEnd(18)} ${spec.description} [${range}${search}]\n`);
       }
     }
   });

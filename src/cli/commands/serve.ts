@@ -13,6 +13,7 @@ interface ServeOptions {
   dataDir: string;
   databaseUrl?: string;
   modelDir?: string;
+  evaluationsDir?: string;
   host: string;
   port: number;
   apiKey?: string[];
@@ -61,6 +62,7 @@ export function serveCommand(): Command {
     .option('--data-dir <dir>', 'folder of the embedded store (DIR/events.sqlite) and, by default, of the models (DIR/models)', 'recoder-data')
     .option('--database-url <url>', 'PostgreSQL instead of SQLite: postgres://user:pass@host:5432/db (or env RECODER_DATABASE_URL)')
     .option('--model-dir <dir>', 'model versions written by `recoder train-store` or by this server (default: DATA-DIR/models)')
+    .option('--evaluations-dir <dir>', 'saved `recoder evaluate --json` results the dashboard shows (default: DATA-DIR/evaluations)')
     .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', parseInteger('--port'), 8080)
     .option('--api-key <key>', 'read key: may read and ask for recommendations; repeatable (or env RECODER_API_KEYS=k1,k2)', collect)
@@ -122,6 +124,7 @@ export function serveCommand(): Command {
         readyWithoutModel: options.readyWithoutModel ?? false,
         popularWindowMs: options.popularWindow,
         popularCacheMs: options.popularCache,
+        evaluationsDir: resolve(options.evaluationsDir ?? join(options.dataDir, 'evaluations')),
       });
       let closing = false;
       const shutdown = (signal: string) => {
@@ -149,6 +152,7 @@ export function serveCommand(): Command {
         `  store: ${describeStoreLocation(storeSpec)}`,
         `  models: ${modelDir} (engine: ${describeBackend()})`,
         `  API: ${url}/openapi.json  health: ${url}/health/ready  metrics: ${url}/metrics`,
+        `  dashboard: ${url}/dashboard/ (enter a key there)`,
       ];
       if (generatedKeys) {
         lines.push(`  no keys given, so these were generated for this run (pass --api-key/--admin-key or RECODER_API_KEYS/RECODER_ADMIN_KEYS to keep keys):`);

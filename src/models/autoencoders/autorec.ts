@@ -54,9 +54,9 @@ export type { AutoRecVariant } from './autorec-predictor.js';
  * training stops after `patience` epochs without improvement instead.
  */
 const SETTING_SPECS = [
-  { name: 'hidden', type: 'integer', default: 500, min: 1, description: 'hidden width k (sigmoid), 500 in the paper' },
-  { name: 'lambda', type: 'number', default: 100, min: 0, scale: 'log', description: 'L2 weight λ of (λ/2)(‖W‖² + ‖V‖²)' },
-  { name: 'learningRate', type: 'number', default: 0.01, min: 0, exclusiveMin: true, scale: 'log', description: 'optimiser learning rate' },
+  { name: 'hidden', type: 'integer', default: 500, min: 1, description: 'hidden width k (sigmoid), 500 in the paper', search: { min: 100, max: 1000, scale: 'log' } },
+  { name: 'lambda', type: 'number', default: 100, min: 0, scale: 'log', description: 'L2 weight λ of (λ/2)(‖W‖² + ‖V‖²)', search: { min: 1, max: 1000 } },
+  { name: 'learningRate', type: 'number', default: 0.01, min: 0, exclusiveMin: true, scale: 'log', description: 'optimiser learning rate', search: { min: 1e-3, max: 3e-2 } },
   { name: 'batchSize', type: 'integer', default: 0, min: 0, description: 'examples per step; 0 for all of them (full batch, as in the paper)' },
   { name: 'epochs', type: 'integer', default: 80, min: 1, description: 'most epochs to train' },
   { name: 'patience', type: 'integer', default: 20, min: 0, description: 'epochs without a better validation RMSE before stopping; 0 never stops early' },

@@ -51,6 +51,7 @@ import { checkNumber } from '../hyper-parameters.js';
 import type { ModelFactory, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import { defineSettings } from '../settings.js';
+import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 
 const NAME = 'cdae';
 /** Standard deviation of the user vectors' initial values (a small random start, as the paper's SGD). */
@@ -58,15 +59,13 @@ const USER_INIT_STD = 0.01;
 const HIDDEN_ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh', 'identity'];
 
 const SETTINGS = defineSettings(NAME, [
-  { name: 'hidden', type: 'integer', default: 64, min: 1, description: 'hidden width (RecBole default 64)' },
-  { name: 'corruption', type: 'number', default: 0.5, min: 0, max: 1, exclusiveMax: true, description: 'q: probability of dropping an input entry in training' },
+  { name: 'hidden', type: 'integer', default: 64, min: 1, description: 'hidden width (RecBole default 64)', search: { min: 32, max: 512, scale: 'log' } },
+  { name: 'corruption', type: 'number', default: 0.5, min: 0, max: 1, exclusiveMax: true, description: 'q: probability of dropping an input entry in training', search: { min: 0, max: 0.8 } },
   { name: 'negatives', type: 'integer', default: 5, min: 0, description: 'negative items sampled per observed item' },
   { name: 'activation', type: 'choice', default: 'relu', choices: HIDDEN_ACTIVATIONS, description: 'hidden activation' },
-  { name: 'lambda', type: 'number', default: 0.01, min: 0, scale: 'log', description: 'λ of the L2 terms (eq. 8)' },
-  { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate' },
-  { name: 'batchSize', type: 'integer', default: 500, min: 1, description: 'users per mini-batch' },
-  { name: 'epochs', type: 'integer', default: 100, min: 1, description: 'most epochs to train' },
-  { name: 'patience', type: 'integer', default: 20, min: 0, description: 'epochs without a better validation NDCG@100 before stopping; 0 never stops early' },
+  { name: 'lambda', type: 'number', default: 0.01, min: 0, scale: 'log', description: 'λ of the L2 terms (eq. 8)', search: { min: 1e-4, max: 0.1 } },
+  { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate', search: { min: 1e-4, max: 1e-2 } },
+  ...trainingLoopSettingSpecs({ batchSize: 500, epochs: 100, patience: 20 }),
 ]);
 
 export interface CdaeSettings {

@@ -35,8 +35,22 @@ const NAME = 'mult-vae';
 
 const SETTINGS = defineSettings(NAME, [
   ...multinomialAutoencoderSettingSpecs({ hidden: [600], weightDecay: 0 }),
-  { name: 'betaCap', type: 'number', default: 0.2, min: 0, description: 'largest KL weight β (the notebook\'s anneal_cap)' },
-  { name: 'totalAnnealSteps', type: 'integer', default: 200_000, min: 0, description: 'updates over which β rises linearly from 0 to betaCap (the notebook\'s total_anneal_steps); 0: β = betaCap throughout' },
+  { name: 'betaCap', type: 'number', default: 0.2, min: 0, description: 'largest KL weight β (the notebook\'s anneal_cap)', search: { min: 0.05, max: 0.6 } },
+  {
+    name: 'totalAnnealSteps',
+    type: 'integer',
+    default: 0,
+    min: 0,
+    description: "β = min(betaCap, updates / totalAnnealSteps) (the notebook's total_anneal_steps, 200000 for ML-20M); 0: derived from the data by annealFraction",
+  },
+  {
+    name: 'annealFraction',
+    type: 'number',
+    default: 0.855,
+    min: 0,
+    max: 1,
+    description: "with totalAnnealSteps 0: β reaches betaCap after this fraction of the planned updates (epochs × batches), the authors' ML-20M proportion (40,000 of 46,800); 0 holds β at betaCap",
+  },
 ]);
 
 /** β for the update after `updatesDone` updates: the notebook's min(anneal_cap, update_count / total_anneal_steps), or the cap when there is no annealing. */
@@ -70,6 +84,7 @@ export class GaussianCode implements LatentCode {
     readonly latent: number,
     private readonly betaCap: number,
     private readonly totalAnnealSteps: number,
+    readonly derived?: Readonly<Record<string, number>>,
   ) {
     this.encoderOutputs = 2 * latent;
   }
@@ -133,11 +148,23 @@ export class GaussianCode implements LatentCode {
 }
 
 
-function annealing(resolved: Readonly<Record<string, unknown>>): { betaCap: number; totalAnnealSteps: number } {
-  return {
-    betaCap: checkNumber(NAME, 'betaCap', resolved['betaCap'], { min: 0 }),
-    totalAnnealSteps: checkNumber(NAME, 'totalAnnealSteps', resolved['totalAnnealSteps'], { min: 0, integer: true }),
-  };
+/**
+ * β's schedule: the given totalAnnealSteps, or — with 0 — steps derived from the planned
+ * updates so that β reaches betaCap at the same fraction of training as in the authors'
+ * ML-20M setting. On ml-1m (10 batches per epoch) the literal 200,000 steps would leave β
+ * near 0.005 after 100 epochs, which is not the model the paper describes.
+ */
+export function annealingSchedule(
+  resolved: Readonly<Record<string, unknown>>,
+  plan?: { readonly plannedUpdates: number },
+): { betaCap: number; totalAnnealSteps: number; derived: boolean } {
+  const betaCap = checkNumber(NAME, 'betaCap', resolved['betaCap'], { min: 0 });
+  const given = checkNumber(NAME, 'totalAnnealSteps', resolved['totalAnnealSteps'], { min: 0, integer: true });
+  if (given > 0) return { betaCap, totalAnnealSteps: given, derived: false };
+  const fraction = checkNumber(NAME, 'annealFraction', resolved['annealFraction'], { min: 0 });
+  // No plan (a model loaded to score): the schedule is not used.
+  if (plan === undefined || fraction === 0 || betaCap === 0) return { betaCap, totalAnnealSteps: 0, derived: true };
+  return { betaCap, totalAnnealSteps: Math.max(1, Math.round((fraction * plan.plannedUpdates) / betaCap)), derived: true };
 }
 
 export const multVaeVariant: MultinomialAutoencoderVariant = {
@@ -146,9 +173,9 @@ export const multVaeVariant: MultinomialAutoencoderVariant = {
     'Mult-VAE (Liang et al. 2018): variational autoencoder with a multinomial likelihood, [I-600-200-600-I] tanh, KL weight β annealed to betaCap; ' +
     'scores any user row (fold-in). Hyper-parameters hidden, latent, keepProbability, learningRate, batchSize, epochs, patience, weightDecay, betaCap, totalAnnealSteps.',
   settings: SETTINGS,
-  latentCode: (resolved, latent) => {
-    const { betaCap, totalAnnealSteps } = annealing(resolved);
-    return new GaussianCode(latent, betaCap, totalAnnealSteps);
+  latentCode: (resolved, latent, plan) => {
+    const { betaCap, totalAnnealSteps, derived } = annealingSchedule(resolved, plan);
+    return new GaussianCode(latent, betaCap, totalAnnealSteps, derived && plan !== undefined ? { totalAnnealSteps } : undefined);
   },
 };
 

@@ -41,9 +41,10 @@ import { ScratchBuffer } from '../../nn/scratch.js';
 import { SparseInputLayer } from '../../nn/sparse-input.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
 import { checkNumber } from '../hyper-parameters.js';
-import type { ModelFactory } from '../model.js';
+import type { ModelFactory, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import type { ModelSettings, SettingSpec } from '../settings.js';
+import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 
 /** The notebook's bias initialiser: truncated_normal_initializer(stddev=0.001). */
 const BIAS_INIT_STD = 0.001;
@@ -72,6 +73,14 @@ export interface LatentCode {
   forwardInference(encoded: Float32Array, rows: number): Float32Array;
   /** The penalty's weight β for the update that follows `updatesDone` updates (annealing); 0 without a penalty. */
   penaltyWeight(updatesDone: number): number;
+  /** Settings the code derived from the training data (Mult-VAE's annealing steps), reported in the manifest. */
+  readonly derived?: Readonly<Record<string, number>>;
+}
+
+/** What a fit will do, for settings derived from the data (a schedule over the planned updates). */
+export interface TrainingPlan {
+  /** epochs × mini-batches per epoch. */
+  readonly plannedUpdates: number;
 }
 
 /** Mult-DAE's code: the encoder's tanh output, no noise, no penalty. */
@@ -409,21 +418,19 @@ export interface MultinomialAutoencoderVariant {
   readonly name: string;
   readonly description: string;
   readonly settings: ModelSettings;
-  /** A fresh code for one network (it holds per-batch buffers). */
-  latentCode(resolved: Readonly<Record<string, unknown>>, latent: number): LatentCode;
+  /** A fresh code for one network (it holds per-batch buffers); `plan` is absent for a network loaded to score. */
+  latentCode(resolved: Readonly<Record<string, unknown>>, latent: number, plan?: TrainingPlan): LatentCode;
 }
 
 /** The settings both models share, declared once; a variant adds its own (Mult-VAE's annealing). */
 export function multinomialAutoencoderSettingSpecs(defaults: { hidden: readonly number[]; weightDecay: number }): SettingSpec[] {
   return [
     { name: 'hidden', type: 'integer[]', default: defaults.hidden, min: 1, description: 'encoder hidden widths between input and code (the decoder mirrors them)' },
-    { name: 'latent', type: 'integer', default: 200, min: 1, description: 'width of the code z' },
-    { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: 'probability of keeping an input entry in training (the notebook\'s keep_prob)' },
-    { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate' },
-    { name: 'batchSize', type: 'integer', default: 500, min: 1, description: 'users per mini-batch' },
-    { name: 'epochs', type: 'integer', default: 100, min: 1, description: 'most epochs to train' },
-    { name: 'patience', type: 'integer', default: 20, min: 0, description: 'epochs without a better validation NDCG@100 before stopping; 0 never stops early' },
-    { name: 'weightDecay', type: 'number', default: defaults.weightDecay, min: 0, description: 'the notebook\'s lam × batch size: the loss adds (weightDecay / batchSize) Σ_W ‖W‖²' },
+    { name: 'latent', type: 'integer', default: 200, min: 1, description: 'width of the code z', search: { min: 32, max: 512, scale: 'log' } },
+    { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: 'probability of keeping an input entry in training (the notebook\'s keep_prob)', search: { min: 0.2, max: 0.9 } },
+    { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate', search: { min: 1e-4, max: 1e-2 } },
+    ...trainingLoopSettingSpecs({ batchSize: 500, epochs: 100, patience: 20 }),
+    { name: 'weightDecay', type: 'number', default: defaults.weightDecay, min: 0, description: 'the notebook\'s lam × batch size: the loss adds (weightDecay / batchSize) Σ_W ‖W‖²', search: { min: 0, max: 0.1 } },
   ];
 }
 
@@ -431,21 +438,27 @@ type Settings = MultinomialAutoencoderSettings & { readonly resolved: Readonly<R
 
 /** The network's part of a neural model spec (see neural-recommender.ts). */
 function multinomialSpec(variant: MultinomialAutoencoderVariant): NeuralModelSpec<Settings, MultinomialAutoencoderNetwork> {
-  const network = (backend: Backend, items: number, settings: Settings, rng?: Rng) =>
+  const network = (backend: Backend, items: number, settings: Settings, rng?: Rng, plan?: TrainingPlan) =>
     new MultinomialAutoencoderNetwork(
       backend,
       { items, hidden: settings.hidden, latent: settings.latent },
-      variant.latentCode(settings.resolved, settings.latent),
+      variant.latentCode(settings.resolved, settings.latent, plan),
       settings.keepProbability,
       rng,
     );
+  const planOf = (train: TrainingData, settings: Settings): TrainingPlan => {
+    let users = 0;
+    for (let r = 0; r < train.matrix.nRows; r++) if (train.matrix.rowLength(r) > 0) users++;
+    return { plannedUpdates: settings.epochs * Math.ceil(users / settings.batchSize) };
+  };
   return {
     name: variant.name,
     description: variant.description,
     settings: variant.settings,
     inputs: ['interactions'],
     parseSettings: (resolved) => ({ ...parseSettings(variant.name, resolved), resolved }),
-    createNetwork: (backend, train, settings, rng) => network(backend, train.matrix.nCols, settings, rng),
+    createNetwork: (backend, train, settings, rng) => network(backend, train.matrix.nCols, settings, rng, planOf(train, settings)),
+    exportExtra: (net) => (net.code.derived ? { tensors: {}, extra: { derived: { ...net.code.derived } } } : undefined),
     networkForState: (backend, _state, nItems, settings) => network(backend, nItems, settings),
     createTraining: (backend, net, examples, settings) => new MultinomialAutoencoderTraining(net, examples.matrix, settings, backend),
     // Any user's row, seen in training or not (the query's user indices are not used).

@@ -64,6 +64,7 @@ import { checkNumber } from '../hyper-parameters.js';
 import type { ModelFactory } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import { defineSettings } from '../settings.js';
+import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 import { fillStandardNormals } from '../../nn/normal.js';
 import { LayerNorm } from '../../nn/layer-norm.js';
 
@@ -79,16 +80,14 @@ const SETTINGS = defineSettings(NAME, [
   { name: 'hidden', type: 'integer', default: 600, min: 1, description: 'width of each encoder hidden layer' },
   { name: 'latent', type: 'integer', default: 200, min: 1, description: 'width of the code z' },
   { name: 'depth', type: 'integer', default: 5, min: 1, description: 'encoder hidden layers (densely connected, 5 in the paper)' },
-  { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: 'probability of keeping an input entry in encoder training' },
-  { name: 'gamma', type: 'number', default: 0.005, min: 0, description: 'KL weight per interaction (β_u = γ·|x_u|); 0 uses the constant beta' },
+  { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: 'probability of keeping an input entry in encoder training', search: { min: 0.3, max: 0.9 } },
+  { name: 'gamma', type: 'number', default: 0.005, min: 0, description: 'KL weight per interaction (β_u = γ·|x_u|); 0 uses the constant beta', search: { min: 0.001, max: 0.02, scale: 'log' } },
   { name: 'beta', type: 'number', default: 0.2, min: 0, description: 'constant KL weight, used when gamma is 0' },
   { name: 'mixtureWeights', type: 'number[]', default: [0.15, 0.75, 0.1], min: 0, description: 'weights of the standard, previous-posterior and wide prior components (sum 1)' },
-  { name: 'learningRate', type: 'number', default: 5e-4, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate of encoder and decoder' },
-  { name: 'batchSize', type: 'integer', default: 500, min: 1, description: 'users per mini-batch' },
+  { name: 'learningRate', type: 'number', default: 5e-4, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate of encoder and decoder', search: { min: 1e-4, max: 3e-3 } },
   { name: 'encoderEpochs', type: 'integer', default: 3, min: 1, description: 'encoder passes per epoch' },
   { name: 'decoderEpochs', type: 'integer', default: 1, min: 1, description: 'decoder passes per epoch' },
-  { name: 'epochs', type: 'integer', default: 50, min: 1, description: 'most epochs to train' },
-  { name: 'patience', type: 'integer', default: 0, min: 0, description: 'epochs without a better validation NDCG@100 before stopping; 0 never stops early' },
+  ...trainingLoopSettingSpecs({ batchSize: 500, epochs: 50, patience: 0 }),
 ]);
 
 export interface RecVaeSettings {

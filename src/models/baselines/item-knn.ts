@@ -30,8 +30,8 @@ import { allocateScores, checkContributionArguments, checkQuery, driveSteps, req
 const NAME = 'itemknn';
 /** RecBole's defaults: k = 100, shrink = 0. */
 const SETTINGS = defineSettings(NAME, [
-  { name: 'neighbours', type: 'integer', default: 100, min: 1, scale: 'log', description: 'k: the most similar items kept per item' },
-  { name: 'shrink', type: 'number', default: 0, min: 0, description: 'cosine shrinkage: sim = x·y / (‖x‖‖y‖ + shrink)' },
+  { name: 'neighbours', type: 'integer', default: 100, min: 1, scale: 'log', description: 'k: the most similar items kept per item', search: { min: 10, max: 1000 } },
+  { name: 'shrink', type: 'number', default: 0, min: 0, description: 'cosine shrinkage: sim = x·y / (‖x‖‖y‖ + shrink)', search: { min: 0, max: 500 } },
 ]);
 const INPUTS: readonly ModelInput[] = ['interactions'];
 const TARGETS_PER_STEP = 256;
