@@ -2,7 +2,7 @@
  * Attribution of a model's scores to the user's history, always of the model that produced
  * the scores:
  *
- * - 'exact': the model's score is a sum over the history (EASE's x·B, item-kNN's neighbour
+ * - 'exact': the model's score is a sum over the history (EASE's and EDLAE's x·B, item-kNN's neighbour
  *   similarities) and the model says each item's share (Recommender.scoreContributions);
  *   the weights of a target sum to its score;
  * - 'leave-one-out': any other model (the autoencoders, sequence models): the change in the

@@ -50,11 +50,11 @@ export interface Recommender {
   score(query: ScoreQuery): Float32Array;
 
   /**
-   * Optional, for models whose score is a sum over the history (EASE: x·B; item-kNN: the
+   * Optional, for models whose score is a sum over the history (EASE, EDLAE: x·B; item-kNN: the
    * neighbours' similarities): each history item's exact share of the scores of `targets`
    * for query row `row`, such that score(row, t) = Σ_h weights[h][t] up to float rounding.
    * Models without it are explained by leave-one-out (src/explain), which is exact for any
-   * model but costs a forward pass per history item.
+   * model but scores one extra row per history item (all in one batch).
    */
   scoreContributions?(query: ScoreQuery, row: number, targets: ArrayLike<number>): HistoryContributions;
 

@@ -4,7 +4,7 @@ export const explainProperty = {
   type: 'boolean',
   default: false,
   description:
-    "add each item's explanation: the history items that most raised its score (id, title, signed weight) and the method — exact shares (EASE, item-kNN), leave-one-out score drops (autoencoders), or the popular fallback",
+    "add each item's explanation: the history items that most raised its score (id, title, signed weight) and the method — exact shares (EASE, EDLAE, item-kNN), leave-one-out score drops (autoencoders), or the popular fallback",
 } as const;
 
 const reasonSchema = {

@@ -4,7 +4,7 @@
  * items' titles, or the popular fallback saying so. Only explained requests come here, so
  * unexplained ones do no extra work.
  *
- * - 'exact' (EASE, item-kNN): each history item's share of the score; the shares sum to it;
+ * - 'exact' (EASE, EDLAE/DLAE, item-kNN): each history item's share of the score; the shares sum to it;
  * - 'leave-one-out' (the autoencoders and any other model): how much the score drops when
  *   that one item is removed, all removals in one batched forward pass (src/explain);
  * - 'popular': the item came from the popular fallback (no model, or no usable history).

@@ -28,7 +28,7 @@ export function recommendCommand(): Command {
     .option('-i, --items <ids>', 'comma-separated item ids the visitor interacted with')
     .option('-n, --n <count>', 'number of recommendations', parseInteger('--n'), 10)
     .option('--include-seen', "allow items the user already interacted with")
-    .option('--explain', "with each item, the history items that most raised its score and their signed weights (exact shares for EASE and item-kNN, leave-one-out score drops for the autoencoders)")
+    .option('--explain', "with each item, the history items that most raised its score and their signed weights (exact shares for EASE, EDLAE and item-kNN, leave-one-out score drops for the autoencoders)")
     .option('--json', 'print JSON on stdout')
     .action(async (options: RecommendOptions) => {
       const out = createOutput({ json: options.json ?? false, quiet: true });
