@@ -2,7 +2,8 @@
  * The layer picture of README.md ("Architecture"), enforced: each layer may import only the
  * layers named in its `allowed` list (and itself). `npm run deps` runs this in .ci/run.
  *
- *   cli → serve → experiment → models → train → nn → engine ; eval beside models ; data, io below all
+ *   cli → serve → experiment → models → train → nn → engine ; eval beside models ; explain beside experiment
+ *   (over models, used by serve and cli) ; data, io below all
  *   store is used by serve and cli only.
  */
 const layers = {
@@ -14,9 +15,10 @@ const layers = {
   eval: ['engine', 'data', 'io'],
   models: ['train', 'nn', 'engine', 'eval', 'data', 'io'],
   experiment: ['models', 'eval', 'train', 'engine', 'data', 'io'],
+  explain: ['models', 'eval', 'train', 'nn', 'engine', 'data', 'io'],
   store: ['data', 'io'],
-  serve: ['store', 'experiment', 'models', 'eval', 'train', 'engine', 'data', 'io'],
-  cli: ['serve', 'store', 'experiment', 'models', 'eval', 'train', 'engine', 'data', 'io'],
+  serve: ['store', 'explain', 'experiment', 'models', 'eval', 'train', 'engine', 'data', 'io'],
+  cli: ['serve', 'store', 'explain', 'experiment', 'models', 'eval', 'train', 'engine', 'data', 'io'],
 };
 
 const layerRules = Object.entries(layers).map(([layer, allowed]) => {

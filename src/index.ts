@@ -46,7 +46,7 @@ export { matrixFingerprint } from './data/fingerprint.js';
 export { readSafetensors, writeSafetensors, type Tensor } from './io/safetensors.js';
 
 // Models
-export type { FitContext, FitProgress, ModelFactory, ModelInput, ModelState, Recommender } from './models/model.js';
+export type { FitContext, FitProgress, HistoryContributions, ModelFactory, ModelInput, ModelState, Recommender } from './models/model.js';
 export * from './models/settings.js';
 export { NeuralRecommender, neuralModelFactory, type NeuralModelSpec, type NeuralNetwork } from './models/neural-recommender.js';
 export { requireInputs, checkQuery } from './models/model-support.js';
@@ -70,6 +70,8 @@ export {
 export { evaluationToJSON, formatMetricTable, type EvaluationReport } from './eval/report.js';
 
 // Experiments
+export { attributeScores, rankedReasons, topReasons, type AttributionMethod, type Reason, type ScoreAttribution } from './explain/attribution.js';
+export { leaveOneOutQuery, leaveOneOutWeights, type LeaveOneOutOptions } from './explain/leave-one-out.js';
 export { prepareData, resolveDataset, type DataSpec, type PreparedData } from './experiment/prepare.js';
 export { evaluateOnSplit, fitOnSplit, runOnSplit, type ModelChoice, type RunResult } from './experiment/run.js';
 

@@ -10,9 +10,9 @@ import { getBackend } from '../engine/index.js';
 import { NotPositiveDefiniteError } from '../engine/linalg/cholesky.js';
 import { allocateDenseSquare, gramSteps } from '../engine/linalg/gram.js';
 import { spdInverseSteps } from '../engine/linalg/spd-inverse.js';
-import type { FitContext, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from './model.js';
+import type { FitContext, HistoryContributions, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from './model.js';
 import type { ModelSettings } from './settings.js';
-import { allocateScores, checkQuery, driveSteps, requireFitted, requireInputs, requireTensor } from './model-support.js';
+import { allocateScores, checkContributionArguments, checkQuery, driveSteps, requireFitted, requireInputs, requireTensor } from './model-support.js';
 
 /**
  * P = (XᵀX + Λ)⁻¹ as a dense row-major float64 nItems² matrix, Λ = diag(regulariser(i, G_ii)).
@@ -109,6 +109,21 @@ export abstract class ItemItemRecommender implements Recommender {
     const scores = allocateScores(input.nRows, this.itemCount);
     getBackend().csrMatmul(1, input, this.weights, this.itemCount, 0, scores);
     return scores;
+  }
+
+  /** score(t) = Σ_h x_h · B[h, t]: history item h's share is its value times its row of B at t. */
+  scoreContributions(query: ScoreQuery, row: number, targets: ArrayLike<number>): HistoryContributions {
+    checkContributionArguments(this.name, this.itemCount, query, row, targets);
+    const n = this.itemCount;
+    const items = query.histories.rowIndices(row).slice();
+    const values = query.histories.rowValues(row);
+    const nTargets = targets.length;
+    const weights = new Float32Array(items.length * nTargets);
+    for (let h = 0; h < items.length; h++) {
+      const rowOfB = items[h]! * n;
+      for (let j = 0; j < nTargets; j++) weights[h * nTargets + j] = values[h]! * this.weights[rowOfB + targets[j]!]!;
+    }
+    return { items, weights };
   }
 
   exportState(): ModelState {

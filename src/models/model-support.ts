@@ -40,6 +40,18 @@ export function checkQuery(modelName: string, nItems: number, inputs: readonly M
   }
 }
 
+/** Throws unless `row` is a row of the query and every target an item of the model (scoreContributions' arguments). */
+export function checkContributionArguments(modelName: string, nItems: number, query: ScoreQuery, row: number, targets: ArrayLike<number>): void {
+  checkQuery(modelName, nItems, [], query);
+  if (!(Number.isInteger(row) && row >= 0 && row < query.histories.nRows)) {
+    throw new RangeError(`model '${modelName}': row ${row} is outside the query's rows 0..${query.histories.nRows - 1}`);
+  }
+  for (let j = 0; j < targets.length; j++) {
+    const t = targets[j]!;
+    if (!(Number.isInteger(t) && t >= 0 && t < nItems)) throw new RangeError(`model '${modelName}': target ${j} is item ${t}, outside 0..${nItems - 1}`);
+  }
+}
+
 /** Longest stretch of synchronous work between two event-loop turns. */
 const MAX_BUSY_MS = 50;
 

@@ -49,7 +49,24 @@ export interface Recommender {
 
   score(query: ScoreQuery): Float32Array;
 
+  /**
+   * Optional, for models whose score is a sum over the history (EASE, EDLAE: x·B; item-kNN: the
+   * neighbours' similarities): each history item's exact share of the scores of `targets`
+   * for query row `row`, such that score(row, t) = Σ_h weights[h][t] up to float rounding.
+   * Models without it are explained by leave-one-out (src/explain), which is exact for any
+   * model but scores one extra row per history item (all in one batch).
+   */
+  scoreContributions?(query: ScoreQuery, row: number, targets: ArrayLike<number>): HistoryContributions;
+
   exportState(): ModelState;
+}
+
+/** The exact additive shares of a row's history items in some target items' scores. */
+export interface HistoryContributions {
+  /** The row's history items (model columns), in the row's (column) order. */
+  readonly items: Int32Array;
+  /** items.length × targets.length, row-major: weights[h · targets + j] is item h's share of target j's score. */
+  readonly weights: Float32Array;
 }
 
 /** The parts of TrainingData (and of a ScoreQuery) a model can use. */

@@ -15,6 +15,8 @@
  * the ranking is deterministic (ties go to the lower model column), so paging
  * with `offset` over one model version is stable. Categories are read from the
  * store when the request is served, so a category change shows at once.
+ * With `explain`, each item of the page also says why it is there (explanations.ts): the
+ * model's attribution to the history it scored, or which popular ranking it came from.
  */
 import { csrFromCoo, type CsrMatrix } from '../data/csr.js';
 import { sequenceOf, sequencesFromLists } from '../data/sequences.js';
@@ -24,6 +26,7 @@ import type { EventStore } from '../store/event-store.js';
 import { ApiError } from './errors.js';
 import { foldInLimitation, requireFoldIn } from './fold-in-support.js';
 import { interactionValue, type EventLike } from './event-filter.js';
+import { explainModelItems, popularExplanation, type ExplainedHistory, type Explanation } from './explanations.js';
 import type { RecommendationSource } from './metrics.js';
 import type { ModelSlot, ServedModel } from './model-slot.js';
 import { PopularItemsCache } from './popular-cache.js';
@@ -38,12 +41,15 @@ export interface RankOptions {
   readonly excludeSeen: boolean;
   /** Attach each item's attributes (from the store, else as saved with the model). */
   readonly withAttributes: boolean;
+  /** Attach why each item is there (explanations.ts); off, nothing is computed. */
+  readonly explain?: boolean;
 }
 
 export interface RecommendedItem {
   readonly id: string;
   readonly score: number;
   readonly attributes?: Readonly<Record<string, unknown>>;
+  readonly explanation?: Explanation;
 }
 
 export interface RecommendationResult {
@@ -182,7 +188,7 @@ export class RecommendationService {
         `item '${itemId}' is not among the ${served.itemIndex.size} items of model version ${served.version} (it had no events when that version was trained)`,
       );
     }
-    const items = await this.rankWithModel(served, singleQuery(served, [col], [1], -1), [col], options);
+    const items = await this.rankWithModel(served, singleQuery(served, [col], [1], -1), [col], options, 'item');
     return { source: 'model', modelVersion: served.version, items };
   }
 
@@ -201,7 +207,13 @@ export class RecommendationService {
    * once; with one, candidates are taken best first in growing blocks and
    * checked against the store until enough match or the catalogue runs out.
    */
-  private async rankWithModel(served: ServedModel, query: ScoreQuery, excludeCols: readonly number[], options: RankOptions): Promise<RecommendedItem[]> {
+  private async rankWithModel(
+    served: ServedModel,
+    query: ScoreQuery,
+    excludeCols: readonly number[],
+    options: RankOptions,
+    explained: ExplainedHistory = 'history',
+  ): Promise<RecommendedItem[]> {
     const nItems = served.model.nItems;
     const scores = served.model.score(query);
     const excluded = [...excludeCols, ...this.columnsOf(served, options.excludeItemIds)];
@@ -226,7 +238,12 @@ export class RecommendationService {
       scanned = k;
       k = Math.min(nItems, 4 * k);
     }
-    const page = ranked.slice(options.offset, wanted).map((c) => ({ id: served.manifest.itemIds[c.col]!, score: roundScore(c.score) }));
+    const pageRanked = ranked.slice(options.offset, wanted);
+    let page: RecommendedItem[] = pageRanked.map((c) => ({ id: served.manifest.itemIds[c.col]!, score: roundScore(c.score) }));
+    if (options.explain) {
+      const explanations = await explainModelItems(this.store, served, query, pageRanked.map((c) => c.col), explained);
+      page = page.map((item, i) => ({ ...item, explanation: explanations[i]! }));
+    }
     return options.withAttributes ? this.withAttributes(served, page) : page;
   }
 
@@ -236,15 +253,19 @@ export class RecommendationService {
     const exclude = new Set([...options.excludeItemIds, ...seen]);
     const category = options.category !== undefined ? { category: options.category } : {};
     const recent = await this.popularCache.top({ ...category, sinceMs: this.now() - this.options.popularWindowMs }, wanted, exclude, 'recent');
-    const ranked = [...recent];
+    const ranked = recent.map((entry) => ({ ...entry, window: 'recent' as 'recent' | 'all' }));
     if (ranked.length < wanted) {
       const listed = new Set(recent.map((r) => r.itemId));
       for (const entry of await this.popularCache.top(category, wanted + recent.length, exclude, 'all')) {
         if (ranked.length >= wanted) break;
-        if (!listed.has(entry.itemId)) ranked.push(entry);
+        if (!listed.has(entry.itemId)) ranked.push({ ...entry, window: 'all' });
       }
     }
-    const page = ranked.slice(options.offset, wanted).map((entry) => ({ id: entry.itemId, score: entry.users }));
+    const page = ranked.slice(options.offset, wanted).map((entry) => ({
+      id: entry.itemId,
+      score: entry.users,
+      ...(options.explain ? { explanation: popularExplanation(entry.window, this.options.popularWindowMs, entry.users, options.category) } : {}),
+    }));
     return options.withAttributes ? this.withAttributes(served, page) : page;
   }
 

@@ -5,6 +5,7 @@
  * free-form `attributes` of users and items, which are the client's own data.
  */
 import { ERROR_RESPONSE_SCHEMA } from './errors.js';
+import { explainProperty, explanationSchema } from './explanation-schemas.js';
 import { FREE_FORM_JSON_KEYWORD, MAX_ATTRIBUTE_DEPTH, WELL_FORMED_TEXT_PATTERN } from './json-limits.js';
 
 /** Most records one request may write. */
@@ -112,8 +113,9 @@ const rankingQueryProperties = {
 export const userRecommendationQuerySchema = object({
   ...rankingQueryProperties,
   excludeSeen: { type: 'boolean', default: true, description: 'leave out items the user already has events with' },
+  explain: explainProperty,
 });
-export const similarQuerySchema = object(rankingQueryProperties);
+export const similarQuerySchema = object({ ...rankingQueryProperties, explain: explainProperty });
 
 const sessionEventSchema = object(
   { itemId: idSchema, type: eventInputSchema.properties.type, value: eventInputSchema.properties.value, timestampMs: timestampSchema },
@@ -129,12 +131,13 @@ export const sessionBodySchema = object(
     exclude: { type: 'array', items: idSchema, maxItems: 10_000, description: 'item ids never to return' },
     excludeSeen: { type: 'boolean', default: true, description: "leave out the session's own items" },
     attributes: rankingQueryProperties.attributes,
+    explain: explainProperty,
   },
   [],
   { description: 'exactly one of items, events' },
 );
 
-const recommendedItemSchema = object({ id: { type: 'string' }, score: { type: 'number' }, attributes: attributesSchema }, ['id', 'score']);
+const recommendedItemSchema = object({ id: { type: 'string' }, score: { type: 'number' }, attributes: attributesSchema, explanation: explanationSchema }, ['id', 'score']);
 const recommendationProperties = {
   source: { type: 'string', enum: ['model', 'fold-in', 'popular'], description: "model: a user the model was trained on; fold-in: a row built from stored or given events; popular: the recent-popularity fallback" },
   modelVersion: { type: ['string', 'null'] },

@@ -2,7 +2,8 @@
  * The service end to end on the bundled MovieLens latest-small: ingest the
  * movies and ratings through the API in batches, train through the API (in
  * the worker), and ask for recommendations for a known user, an anonymous
- * session, a newcomer with a few events and a visitor with none.
+ * session, a newcomer with a few events and a visitor with none, and explained recommendations
+ * (titled history items with weights) for the known user, the session and similar items.
  *
  * Written against any EventStore factory, so the PostgreSQL tests run it too.
  * Not a test file itself (the runner also executes it): it only exports.
@@ -98,6 +99,31 @@ export function serviceEndToEnd(label: string, openStore: () => Promise<EventSto
 
       const similar = await call(app, { method: 'GET', url: '/v1/items/1/similar?n=5', headers: asReader });
       assert.equal(similar.body.items.length, 5);
+
+      // explain=true: each item with the history items behind it (titled from the items' attributes)
+      // and their weights, by the served item-kNN's exact shares.
+      const toyStories = ['1', '3114', '78499'];
+      const explained = {
+        user: await call(app, { method: 'GET', url: '/v1/users/1/recommendations?n=5&explain=true', headers: asReader }),
+        session: await call(app, { method: 'POST', url: '/v1/recommendations/session', headers: asReader, payload: { items: toyStories, n: 5, explain: true } }),
+        similar: await call(app, { method: 'GET', url: '/v1/items/1/similar?n=5&explain=true', headers: asReader }),
+      };
+      const titles = new Map(movies.map((m) => [m.movieId, m.title]));
+      for (const [kind, reply] of Object.entries(explained)) {
+        assert.equal(reply.status, 200, JSON.stringify(reply.body));
+        assert.equal(reply.body.items.length, 5);
+        for (const { id, explanation } of reply.body.items as { id: string; explanation: { method: string; reasons: { itemId: string; title: string; weight: number }[] } }[]) {
+          assert.equal(explanation.method, 'exact', `${kind} ${id}`);
+          assert.ok(explanation.reasons.length >= 1, `${kind} ${id} has reasons`);
+          for (const reason of explanation.reasons) {
+            assert.equal(reason.title, titles.get(reason.itemId), `${kind} ${id}: reason ${reason.itemId} titled`);
+            assert.ok(reason.weight > 0, `${kind} ${id}: cosine shares are positive`);
+            if (kind === 'user') assert.ok(rated.has(reason.itemId), `user 1 rated ${reason.itemId}`);
+            if (kind === 'session') assert.ok(toyStories.includes(reason.itemId));
+            if (kind === 'similar') assert.equal(reason.itemId, '1');
+          }
+        }
+      }
     } finally {
       await close();
     }

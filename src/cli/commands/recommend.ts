@@ -2,6 +2,7 @@ import { selectSequenceRows, sequencesFromLists, type UserSequences } from '../.
 import { Command } from 'commander';
 import { csrFromCoo, type CsrMatrix } from '../../data/csr.js';
 import { topKPerRow } from '../../eval/top-k.js';
+import { attributeScores, topReasons } from '../../explain/attribution.js';
 import { loadModel } from '../../models/model-file.js';
 import { requireFoldInOrThrow } from '../../serve/fold-in-support.js';
 import { servedModelDirectory } from '../../serve/model-versions.js';
@@ -14,8 +15,12 @@ interface RecommendOptions {
   items?: string;
   n: number;
   includeSeen?: boolean;
+  explain?: boolean;
   json?: boolean;
 }
+
+/** History reasons listed per recommendation with --explain. */
+const EXPLAIN_REASONS = 3;
 
 export function recommendCommand(): Command {
   return new Command('recommend')
@@ -25,6 +30,7 @@ export function recommendCommand(): Command {
     .option('-i, --items <ids>', 'comma-separated item ids the visitor interacted with')
     .option('-n, --n <count>', 'number of recommendations', parseInteger('--n'), 10)
     .option('--include-seen', "allow items the user already interacted with")
+    .option('--explain', "with each item, the history items that most raised its score and their signed weights (exact shares for EASE, EDLAE and item-kNN, leave-one-out score drops for the autoencoders)")
     .option('--json', 'print JSON on stdout')
     .action(async (options: RecommendOptions) => {
       const out = createOutput({ json: options.json ?? false, quiet: true });
@@ -56,15 +62,26 @@ export function recommendCommand(): Command {
         // The visitor's items in the order given: the session's sequence.
         sequences = sequencesFromLists([columns], model.nItems);
       }
-      const scores = model.score({ histories: input, users, ...(sequences ? { sequences } : {}) });
+      const query = { histories: input, users, ...(sequences ? { sequences } : {}) };
+      const scores = model.score(query);
       const top = topKPerRow(scores, model.nItems, options.n, { ...(options.includeSeen ? {} : { exclude: input }), withScores: true });
-      const recommendations = [];
-      for (let r = 0; r < options.n; r++) {
-        const item = top.items[r]!;
-        if (item < 0) break;
+      const columns = Array.from(top.items).filter((item) => item >= 0);
+      const attribution = options.explain ? attributeScores(model, query, 0, columns) : undefined;
+      const titleOf = (item: number): string | undefined => {
+        const title = itemAttributes?.[item]?.['title'];
+        return typeof title === 'string' ? title : undefined;
+      };
+      const recommendations = columns.map((item, r) => {
         const attributes = itemAttributes?.[item];
-        recommendations.push({ item: manifest.itemIds[item]!, score: top.scores![r]!, ...(attributes ? { attributes } : {}) });
-      }
+        const explanation = attribution && {
+          method: attribution.method,
+          reasons: topReasons(attribution, r, EXPLAIN_REASONS).map((reason) => {
+            const title = titleOf(reason.item);
+            return { item: manifest.itemIds[reason.item]!, ...(title !== undefined ? { title } : {}), weight: reason.weight };
+          }),
+        };
+        return { item: manifest.itemIds[item]!, score: top.scores![r]!, ...(attributes ? { attributes } : {}), ...(explanation ? { explanation } : {}) };
+      });
       const result = {
         model: manifest.model,
         ...(options.user !== undefined ? { user: options.user } : { items: options.items!.split(',').map((s) => s.trim()) }),
@@ -82,6 +99,11 @@ export function recommendCommand(): Command {
         const genres = Array.isArray(attributes['genres']) ? ` [${(attributes['genres'] as string[]).join(', ')}]` : '';
         return `\t${title}${genres}`;
       };
-      out.result(recommendations.map((rec, i) => `${String(i + 1).padStart(3)}. ${rec.item}\t${rec.score.toFixed(4)}${describe(rec.attributes)}`).join('\n'));
+      const because = (explanation: (typeof recommendations)[number]['explanation']) => {
+        if (!explanation) return '';
+        const reasons = explanation.reasons.map((r) => `${r.title ?? r.item} (${r.weight >= 0 ? '+' : ''}${r.weight.toPrecision(3)})`);
+        return `\n       ${explanation.method}: ${reasons.length > 0 ? reasons.join(', ') : 'no history item raises this score'}`;
+      };
+      out.result(recommendations.map((rec, i) => `${String(i + 1).padStart(3)}. ${rec.item}\t${rec.score.toFixed(4)}${describe(rec.attributes)}${because(rec.explanation)}`).join('\n'));
     });
 }

@@ -23,9 +23,9 @@
  */
 import { CsrMatrix } from '../../data/csr.js';
 import type { BlockProgress } from '../../engine/linalg/steps.js';
-import type { FitContext, ModelFactory, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from '../model.js';
+import type { FitContext, HistoryContributions, ModelFactory, ModelInput, ModelState, Recommender, ScoreQuery, TrainingData } from '../model.js';
 import { defineSettings } from '../settings.js';
-import { allocateScores, checkQuery, driveSteps, requireFitted, requireCsrTensors, requireInputs } from '../model-support.js';
+import { allocateScores, checkContributionArguments, checkQuery, driveSteps, requireFitted, requireCsrTensors, requireInputs } from '../model-support.js';
 
 const NAME = 'itemknn';
 /** RecBole's defaults: k = 100, shrink = 0. */
@@ -225,6 +225,33 @@ export class ItemKnnRecommender implements Recommender {
       }
     }
     return scores;
+  }
+
+  /**
+   * score(t) = Σ_h value_h · sim(h, t) over the history items h among t's neighbours: h's
+   * share is its value times the similarity, and 0 when h is not one of t's neighbours.
+   */
+  scoreContributions(query: ScoreQuery, row: number, targets: ArrayLike<number>): HistoryContributions {
+    checkContributionArguments(NAME, this.nItems, query, row, targets);
+    const items = query.histories.rowIndices(row).slice();
+    const values = query.histories.rowValues(row);
+    const nTargets = targets.length;
+    const positions = new Map<number, number[]>();
+    for (let j = 0; j < nTargets; j++) {
+      const listed = positions.get(targets[j]!);
+      if (listed) listed.push(j);
+      else positions.set(targets[j]!, [j]);
+    }
+    const { indptr, indices, values: similarities } = this.similarity;
+    const weights = new Float32Array(items.length * nTargets);
+    for (let h = 0; h < items.length; h++) {
+      const i = items[h]!;
+      for (let q = indptr[i]!; q < indptr[i + 1]!; q++) {
+        const at = positions.get(indices[q]!);
+        if (at) for (const j of at) weights[h * nTargets + j] = values[h]! * similarities[q]!;
+      }
+    }
+    return { items, weights };
   }
 
   exportState(): ModelState {

@@ -24,6 +24,7 @@ interface RankingQuery {
   exclude?: string;
   attributes: boolean;
   excludeSeen?: boolean;
+  explain?: boolean;
 }
 
 interface SessionBody {
@@ -35,6 +36,7 @@ interface SessionBody {
   exclude?: string[];
   excludeSeen: boolean;
   attributes: boolean;
+  explain?: boolean;
 }
 
 /** 'a, b,,c' → ['a', 'b', 'c']: ids in a query string are comma-separated. */
@@ -48,6 +50,7 @@ function rankOptions(query: RankingQuery, excludeItemIds: string[], excludeSeen:
     excludeItemIds,
     excludeSeen,
     withAttributes: query.attributes,
+    explain: query.explain ?? false,
   };
 }
 
