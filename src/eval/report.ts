@@ -54,6 +54,8 @@ export interface MetricTableOptions {
   /** Append '± stderr' to each value (default true); rows without a stderr show the mean alone. */
   readonly showStderr?: boolean;
   readonly decimals?: number;
+  /** Characters per line available (a terminal's width): a wider table is printed with one metric per line instead. */
+  readonly maxWidth?: number;
 }
 
 /**
@@ -71,12 +73,19 @@ export function formatMetricTable(rows: readonly MetricTableRow[], options: Metr
   const columns = options.columns ?? metricsInOrderOfAppearance(rows);
   const header = ['model', ...columns];
   const body = rows.map((row) => [row.label, ...columns.map((name) => formatCell(row.metrics[name], decimals, showStderr))]);
+  const wide = grid(header, body);
+  if (options.maxWidth === undefined || wide.width <= options.maxWidth) return wide.text;
+  // Too wide for the terminal: one metric per line, one column per model.
+  return grid(['metric', ...rows.map((row) => row.label)], columns.map((name, c) => [name, ...body.map((cells) => cells[c + 1]!)])).text;
+}
+
+/** Aligned columns: the first reads left to right, numbers line up on the right. */
+function grid(header: readonly string[], body: readonly (readonly string[])[]): { text: string; width: number } {
   const widths = header.map((title, c) => Math.max(title.length, ...body.map((cells) => cells[c]!.length)));
-  // The label column reads left to right; numbers line up on the right.
   const line = (cells: readonly string[]) =>
     cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [line(header), rule, ...body.map(line)].join('\n');
+  return { text: [line(header), rule, ...body.map(line)].join('\n'), width: widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1) };
 }
 
 function metricsInOrderOfAppearance(rows: readonly MetricTableRow[]): string[] {

@@ -67,3 +67,21 @@ test('formatMetricTable aligns models side by side', () => {
     ['model     ndcg@100', '--------  --------', 'ease          0.42', 'mult-vae         -'].join('\n'),
   );
 });
+
+test('a table wider than the terminal is printed with one metric per line, one column per model', () => {
+  const metrics = Object.fromEntries(Array.from({ length: 12 }, (_, k) => [`recall@${k + 1}`, { mean: 0.1 * (k % 10), stderr: 0.01 }]));
+  const rows = [
+    { label: 'ease', metrics },
+    { label: 'itemknn', metrics },
+  ];
+  const wide = formatMetricTable(rows);
+  assert.ok(wide.split('\n')[0]!.length > 100);
+  const narrow = formatMetricTable(rows, { maxWidth: 100 });
+  const lines = narrow.split('\n');
+  assert.match(lines[0]!, /^metric\s+ease\s+itemknn$/);
+  assert.equal(lines.length, 2 + 12);
+  assert.match(lines[2]!, /^recall@1\s+0\.0000 ± 0\.0100\s+0\.0000 ± 0\.0100$/);
+  assert.ok(lines.every((line) => line.length <= 100));
+  // A table that fits keeps one row per model.
+  assert.equal(formatMetricTable(rows, { maxWidth: 10_000 }), wide);
+});

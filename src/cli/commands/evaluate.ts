@@ -63,12 +63,13 @@ export function evaluateCommand(): Command {
       rows.push({ label: choice.name, metrics: result.test.metrics });
     }
     if (out.json) {
-      out.resultJSON(runs.length === 1 ? runs[0] : runs);
+      // Always a list, one entry per model, so a script reads one model and several alike.
+      out.resultJSON(runs);
       return;
     }
     const p = source.split.protocol;
     out.result(`dataset ${source.datasetName} | protocol ${p.kind} | seed ${p.seed} | ${source.split.test.users.length} test users`);
-    out.result(formatMetricTable(rows));
+    out.result(formatMetricTable(rows, { maxWidth: process.stdout.columns ?? 100 }));
     out.result(`fit seconds: ${runs.map((r) => `${r.model} ${r.fitSeconds.toFixed(2)}`).join(', ')}`);
   });
 }
