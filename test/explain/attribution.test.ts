@@ -13,23 +13,12 @@ import { attributeScores, rankedReasons, topReasons } from '../../src/explain/at
 import { leaveOneOutQuery, leaveOneOutWeights } from '../../src/explain/leave-one-out.js';
 import type { Recommender } from '../../src/models/model.js';
 import { getModelFactory, listModelFactories } from '../../src/models/registry.js';
+import { SMALL_MODEL_SETTINGS } from '../../test-support/small-model-settings.js';
 
 const USERS = 40;
 const ITEMS = 30;
 
-/** Small settings, as in the conformance suite. */
-const SMALL_SETTINGS: Readonly<Record<string, Record<string, unknown>>> = {
-  popularity: {},
-  itemknn: { neighbours: 10 },
-  ease: { lambda: 10 },
-  'autorec-item': { hidden: 8, epochs: 3 },
-  'autorec-user': { hidden: 8, epochs: 3 },
-  'mult-dae': { latent: 8, epochs: 3, batchSize: 16 },
-  'mult-vae': { hidden: [16], latent: 8, epochs: 3, batchSize: 16 },
-  recvae: { hidden: 16, latent: 8, depth: 2, epochs: 2, batchSize: 16 },
-  cdae: { hidden: 8, epochs: 3, batchSize: 16 },
-  edlae: {},
-};
+const SMALL_SETTINGS = SMALL_MODEL_SETTINGS;
 
 function generated(ratings: boolean): CsrMatrix {
   const rng = new Rng(5);

@@ -6,7 +6,7 @@
  * scores, refit identically from the same seed, leave no half-written state when aborted,
  * refuse bad settings by name, and honour the inputs it declares.
  *
- * A new model joins by one line in SMALL_SETTINGS (settings that keep it fast here).
+ * A new model joins by one line in test-support/small-model-settings.ts (settings that keep it fast here).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,20 +22,9 @@ import { loadModel, saveModel } from '../../src/models/model-file.js';
 import { listModelFactories } from '../../src/models/registry.js';
 import type { SettingSpec } from '../../src/models/settings.js';
 import { PROBE_NAME } from '../../test-support/input-probe-model.js';
+import { SMALL_MODEL_SETTINGS } from '../../test-support/small-model-settings.js';
 
-/** One line per model: settings small enough for a few-second fit on 40 × 30 data. */
-const SMALL_SETTINGS: Readonly<Record<string, Record<string, unknown>>> = {
-  popularity: {},
-  itemknn: { neighbours: 10 },
-  ease: { lambda: 10 },
-  'autorec-item': { hidden: 8, epochs: 3 },
-  'autorec-user': { hidden: 8, epochs: 3 },
-  'mult-dae': { latent: 8, epochs: 3, batchSize: 16 },
-  'mult-vae': { hidden: [16], latent: 8, epochs: 3, batchSize: 16 },
-  recvae: { hidden: 16, latent: 8, depth: 2, epochs: 2, batchSize: 16 },
-  cdae: { hidden: 8, epochs: 3, batchSize: 16 },
-  edlae: {},
-};
+const SMALL_SETTINGS = SMALL_MODEL_SETTINGS;
 
 const USERS = 40;
 const ITEMS = 30;
@@ -62,7 +51,7 @@ const testedFactories = listModelFactories().filter((factory) => factory.name !=
 
 test('every registered model is in the conformance suite', () => {
   const missing = testedFactories.map((f) => f.name).filter((name) => !(name in SMALL_SETTINGS));
-  assert.deepEqual(missing, [], `add a line to SMALL_SETTINGS for: ${missing.join(', ')}`);
+  assert.deepEqual(missing, [], `add a line to test-support/small-model-settings.ts for: ${missing.join(', ')}`);
 });
 
 function queries(factory: ModelFactory, train: CsrMatrix): Record<string, ScoreQuery> {
