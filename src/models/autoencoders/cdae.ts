@@ -47,7 +47,6 @@ import { ScratchBuffer } from '../../nn/scratch.js';
 import { SparseInputLayer } from '../../nn/sparse-input.js';
 import { trainIteratively, type TrainReport } from '../../train/loop.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../../train/trainable.js';
-import { checkNumber } from '../hyper-parameters.js';
 import type { ModelFactory, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import { defineSettings } from '../settings.js';
@@ -84,26 +83,9 @@ export interface CdaeSettings {
   readonly patience: number;
 }
 
+/** Typed settings; their ranges were checked by the declarations (SETTINGS.resolve). */
 function parseSettings(resolved: Readonly<Record<string, unknown>>): CdaeSettings {
-  const corruption = checkNumber(NAME, 'corruption', resolved['corruption'], { min: 0 });
-  if (corruption >= 1) throw new RangeError(`hyper-parameter 'corruption' of model '${NAME}' must be in [0, 1), got ${corruption}`);
-  const activation = resolved['activation'] as Activation;
-  if (!HIDDEN_ACTIVATIONS.includes(activation)) {
-    throw new RangeError(`hyper-parameter 'activation' of model '${NAME}' must be one of ${HIDDEN_ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`);
-  }
-  const learningRate = checkNumber(NAME, 'learningRate', resolved['learningRate'], { min: 0 });
-  if (learningRate === 0) throw new RangeError(`hyper-parameter 'learningRate' of model '${NAME}' must be positive, got 0`);
-  return {
-    hidden: checkNumber(NAME, 'hidden', resolved['hidden'], { min: 1, integer: true }),
-    corruption,
-    negatives: checkNumber(NAME, 'negatives', resolved['negatives'], { min: 0, integer: true }),
-    activation,
-    lambda: checkNumber(NAME, 'lambda', resolved['lambda'], { min: 0 }),
-    learningRate,
-    batchSize: checkNumber(NAME, 'batchSize', resolved['batchSize'], { min: 1, integer: true }),
-    epochs: checkNumber(NAME, 'epochs', resolved['epochs'], { min: 1, integer: true }),
-    patience: checkNumber(NAME, 'patience', resolved['patience'], { min: 0, integer: true }),
-  };
+  return resolved as unknown as CdaeSettings;
 }
 
 /**

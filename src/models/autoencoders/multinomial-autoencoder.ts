@@ -40,7 +40,6 @@ import { exportParameters, importParameters, type Parameter } from '../../nn/par
 import { ScratchBuffer } from '../../nn/scratch.js';
 import { SparseInputLayer } from '../../nn/sparse-input.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
-import { checkNumber } from '../hyper-parameters.js';
 import type { ModelFactory, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import type { ModelSettings, SettingSpec } from '../settings.js';
@@ -336,27 +335,9 @@ export interface MultinomialAutoencoderSettings {
   readonly weightDecay: number;
 }
 
-export function parseSettings(name: string, resolved: Readonly<Record<string, unknown>>): MultinomialAutoencoderSettings {
-  const hidden = resolved['hidden'];
-  if (!Array.isArray(hidden) || !hidden.every((width) => Number.isInteger(width) && width >= 1)) {
-    throw new RangeError(`hyper-parameter 'hidden' of model '${name}' must be a list of positive integers (layer widths), got ${JSON.stringify(hidden)}`);
-  }
-  const keepProbability = checkNumber(name, 'keepProbability', resolved['keepProbability'], { min: 0 });
-  if (!(keepProbability > 0 && keepProbability <= 1)) {
-    throw new RangeError(`hyper-parameter 'keepProbability' of model '${name}' must be in (0, 1], got ${keepProbability}`);
-  }
-  const learningRate = checkNumber(name, 'learningRate', resolved['learningRate'], { min: 0 });
-  if (learningRate === 0) throw new RangeError(`hyper-parameter 'learningRate' of model '${name}' must be positive, got 0`);
-  return {
-    hidden: hidden as number[],
-    latent: checkNumber(name, 'latent', resolved['latent'], { min: 1, integer: true }),
-    keepProbability,
-    learningRate,
-    batchSize: checkNumber(name, 'batchSize', resolved['batchSize'], { min: 1, integer: true }),
-    epochs: checkNumber(name, 'epochs', resolved['epochs'], { min: 1, integer: true }),
-    patience: checkNumber(name, 'patience', resolved['patience'], { min: 0, integer: true }),
-    weightDecay: checkNumber(name, 'weightDecay', resolved['weightDecay'], { min: 0 }),
-  };
+/** Typed settings; their ranges were checked by the declarations (the variant's settings.resolve). */
+export function parseSettings(resolved: Readonly<Record<string, unknown>>): MultinomialAutoencoderSettings {
+  return resolved as unknown as MultinomialAutoencoderSettings;
 }
 
 /** Epochs of mini-batch training on the training users' rows: the training loop's side of the model. */
@@ -456,7 +437,7 @@ function multinomialSpec(variant: MultinomialAutoencoderVariant): NeuralModelSpe
     description: variant.description,
     settings: variant.settings,
     inputs: ['interactions'],
-    parseSettings: (resolved) => ({ ...parseSettings(variant.name, resolved), resolved }),
+    parseSettings: (resolved) => ({ ...parseSettings(resolved), resolved }),
     createNetwork: (backend, train, settings, rng) => network(backend, train.matrix.nCols, settings, rng, planOf(train, settings)),
     exportExtra: (net) => (net.code.derived ? { tensors: {}, extra: { derived: { ...net.code.derived } } } : undefined),
     networkForState: (backend, _state, nItems, settings) => network(backend, nItems, settings),

@@ -60,7 +60,6 @@ import { exportParameters, importParameters, Parameter } from '../../nn/paramete
 import { ScratchBuffer } from '../../nn/scratch.js';
 import { SparseInputLayer } from '../../nn/sparse-input.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
-import { checkNumber } from '../hyper-parameters.js';
 import type { ModelFactory } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import { defineSettings } from '../settings.js';
@@ -110,31 +109,13 @@ export interface RecVaeSettings {
   readonly patience: number;
 }
 
+/** Typed settings: the declarations (SETTINGS.resolve) checked each range; what they cannot say is checked here. */
 function parseSettings(resolved: Readonly<Record<string, unknown>>): RecVaeSettings {
-  const keepProbability = checkNumber(NAME, 'keepProbability', resolved['keepProbability'], { min: 0 });
-  if (!(keepProbability > 0 && keepProbability <= 1)) throw new RangeError(`hyper-parameter 'keepProbability' of model '${NAME}' must be in (0, 1], got ${keepProbability}`);
-  const weights = resolved['mixtureWeights'];
-  if (!Array.isArray(weights) || weights.length !== 3 || !weights.every((w) => typeof w === 'number' && w > 0) || Math.abs(weights.reduce((a, b) => a + b, 0) - 1) > 1e-6) {
+  const weights = resolved['mixtureWeights'] as number[];
+  if (weights.length !== 3 || !weights.every((w) => w > 0) || Math.abs(weights.reduce((a, b) => a + b, 0) - 1) > 1e-6) {
     throw new RangeError(`hyper-parameter 'mixtureWeights' of model '${NAME}' must be three positive numbers summing to 1, got ${JSON.stringify(weights)}`);
   }
-  const learningRate = checkNumber(NAME, 'learningRate', resolved['learningRate'], { min: 0 });
-  if (learningRate === 0) throw new RangeError(`hyper-parameter 'learningRate' of model '${NAME}' must be positive, got 0`);
-  const integer = (name: string, min: number) => checkNumber(NAME, name, resolved[name], { min, integer: true });
-  return {
-    hidden: integer('hidden', 1),
-    latent: integer('latent', 1),
-    depth: integer('depth', 1),
-    keepProbability,
-    gamma: checkNumber(NAME, 'gamma', resolved['gamma'], { min: 0 }),
-    beta: checkNumber(NAME, 'beta', resolved['beta'], { min: 0 }),
-    mixtureWeights: weights as [number, number, number],
-    learningRate,
-    batchSize: integer('batchSize', 1),
-    encoderEpochs: integer('encoderEpochs', 1),
-    decoderEpochs: integer('decoderEpochs', 1),
-    epochs: integer('epochs', 1),
-    patience: integer('patience', 0),
-  };
+  return resolved as unknown as RecVaeSettings;
 }
 
 /** The encoder above: densely connected swish + LayerNorm layers, then μ and log σ². */
