@@ -107,14 +107,7 @@ export function tuneCommand(): Command {
     const testReport = evaluationToJSON(result.test);
     if (out.json) {
       out.resultJSON({
-        recoderVersion: libraryVersion(),
-        model: choice.name,
-        dataset: source.datasetName,
-        dataFingerprint: source.split.dataFingerprint,
-        preprocessing: source.preprocessing,
-        protocol: source.split.protocol,
-        seed: options.seed,
-        selectBy: result.selectBy,
+        ...reportHeader(choice, source, options.seed, result.selectBy),
         grid: result.points.map((p) => ({ hyperParameters: p.hyperParameters, validation: p.score, fitSeconds: p.fitSeconds })),
         hyperParameters: result.best.hyperParameters,
         fitSeconds: result.best.fitSeconds,
@@ -174,13 +167,7 @@ async function runRandomSearch(
   const testReport = evaluationToJSON(result.test);
   if (out.json) {
     out.resultJSON({
-      recoderVersion: libraryVersion(),
-      model: choice.name,
-      dataset: source.datasetName,
-      dataFingerprint: source.split.dataFingerprint,
-      protocol: source.split.protocol,
-      seed: options.seed,
-      selectBy: result.selectBy,
+      ...reportHeader(choice, source, options.seed, result.selectBy),
       search: { kind: 'random', trials: options.trials, eta: options.eta, space, logFile },
       trials: result.trials,
       hyperParameters: result.best.hyperParameters,
@@ -197,4 +184,18 @@ async function runRandomSearch(
 /** The best configuration as `{ model, hyperParameters }` JSON, for `--out`. */
 async function writeBest(file: string | undefined, model: string, hyperParameters: Readonly<Record<string, unknown>>): Promise<void> {
   if (file !== undefined) await writeFileAtomic(file, JSON.stringify({ model, hyperParameters }, null, 2) + '\n');
+}
+
+/** What every tune report starts with: the model, the data and split it was tuned on, the seed and the selection metric. */
+function reportHeader(choice: ModelChoice, source: Awaited<ReturnType<typeof obtainSplit>>, seed: number, selectBy: string) {
+  return {
+    recoderVersion: libraryVersion(),
+    model: choice.name,
+    dataset: source.datasetName,
+    dataFingerprint: source.split.dataFingerprint,
+    preprocessing: source.preprocessing,
+    protocol: source.split.protocol,
+    seed,
+    selectBy,
+  };
 }
