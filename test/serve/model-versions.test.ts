@@ -144,7 +144,7 @@ test('the watcher picks up a newly published version by itself', async () => {
     const { version: second } = await publishModel(store, modelDir);
     assert.notEqual(second, first);
     let served = first;
-    for (let k = 0; k < 100 && served !== second; k++) {
+    for (let k = 0; k < 3000 && served !== second; k++) {
       await sleep(20);
       served = (await call(app, { method: 'GET', url: '/health/ready' })).body.modelVersion;
     }
@@ -173,7 +173,7 @@ test('training through the API runs in a worker, publishes a version and swaps t
     assert.equal(busy.status, 409);
     assert.equal(busy.body.error.code, 'training_in_progress');
     let state = (await call(app, { method: 'GET', url: '/v1/admin/models', headers: asAdmin })).body;
-    for (let k = 0; k < 200 && state.training.running; k++) {
+    for (let k = 0; k < 2400 && state.training.running; k++) {
       await sleep(25);
       state = (await call(app, { method: 'GET', url: '/v1/admin/models', headers: asAdmin })).body;
     }
@@ -192,7 +192,7 @@ test('scheduled training: a first version at start when there is none, then on s
   const { app, close } = await openTestService({ store, modelDir: join(dir, 'models'), training: { ...EASE_TRAINING, everyMs: 1000 } });
   try {
     let state = (await call(app, { method: 'GET', url: '/v1/admin/models', headers: asAdmin })).body;
-    for (let k = 0; k < 200 && state.current === null; k++) {
+    for (let k = 0; k < 2400 && state.current === null; k++) {
       await sleep(25);
       state = (await call(app, { method: 'GET', url: '/v1/admin/models', headers: asAdmin })).body;
     }
