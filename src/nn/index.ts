@@ -6,3 +6,4 @@ export { DenseLayer, type DenseLayerOptions } from './dense.js';
 export { SparseInputLayer, type SparseInputLayerOptions } from './sparse-input.js';
 export { RowBatches, rowBatches, batchCount, type RowBatch } from './batches.js';
 export { ScratchBuffer } from './scratch.js';
+export { PAD, historyWindows, trainingWindows, oneHotRows, type SequenceWindows, type TrainingWindows } from './sequence-windows.js';
