@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import { sequenceOf, sequencesFromLists } from '../../src/data/sequences.js';
-import { interactionsOnly, type ScoreQuery } from '../../src/data/training-data.js';
+import type { ScoreQuery } from '../../src/data/training-data.js';
 import { attributeScores, rankedReasons, topReasons } from '../../src/explain/attribution.js';
 import { leaveOneOutQuery, leaveOneOutWeights } from '../../src/explain/leave-one-out.js';
 import type { Recommender } from '../../src/models/model.js';
 import { getModelFactory, listModelFactories } from '../../src/models/registry.js';
+import { queryFor, trainingFor } from '../../test-support/ordered-inputs.js';
 import { SMALL_MODEL_SETTINGS } from '../../test-support/small-model-settings.js';
 
 const USERS = 40;
@@ -40,7 +41,7 @@ async function fitted(name: string): Promise<{ model: Recommender; train: CsrMat
   const factory = getModelFactory(name);
   const train = generated(factory.predictsRatings);
   const model = factory.create(SMALL_SETTINGS[name] ?? {});
-  await model.fit(interactionsOnly(train), { seed: 3 });
+  await model.fit(trainingFor(factory, train), { seed: 3 });
   return { model, train };
 }
 
@@ -100,13 +101,13 @@ function explicitWithout(model: Recommender, query: ScoreQuery, row: number, p: 
   cols.splice(p, 1);
   values.splice(p, 1);
   const histories = csrFromCoo(1, ITEMS, new Array(cols.length).fill(0), cols, values);
-  return model.score({ histories, ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) });
+  return model.score(queryFor(getModelFactory(model.name), { histories, ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) }));
 }
 
 for (const factory of listModelFactories().filter((f) => f.name in SMALL_SETTINGS)) {
   test(`${factory.name}: leave-one-out weights from one batched pass equal explicit one-item-removed re-scorings`, async () => {
     const { model, train } = await fitted(factory.name);
-    for (const query of [knownUserQuery(train), { histories: train.selectRows([4]), users: Int32Array.of(-1) }]) {
+    for (const query of [knownUserQuery(train), { histories: train.selectRows([4]), users: Int32Array.of(-1) }].map((q) => queryFor(factory, q))) {
       const row = query.histories.nRows - 1;
       let calls = 0;
       const counting: Recommender = Object.assign(Object.create(model) as Recommender, {
@@ -117,7 +118,7 @@ for (const factory of listModelFactories().filter((f) => f.name in SMALL_SETTING
       });
       const loo = leaveOneOutWeights(counting, query, row, TARGETS);
       assert.equal(calls, 1, 'one forward pass for the whole history');
-      const full = model.score({ histories: query.histories.selectRows([row]), ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) });
+      const full = model.score(queryFor(factory, { histories: query.histories.selectRows([row]), ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) }));
       assert.deepEqual(Array.from(loo.items), Array.from(query.histories.rowIndices(row)));
       for (let p = 0; p < loo.items.length; p++) {
         const without = explicitWithout(model, query, row, p);
