@@ -5,3 +5,4 @@ export { heldOutUsersSplit, heldOutTargetCount, type HeldOutUsersSplitOptions } 
 export { leaveLastOutSplit, type LeaveLastOutSplitOptions } from './leave-last-out.js';
 export { timeSplit, type TimeSplitOptions } from './time.js';
 export { makeSplit } from './make-split.js';
+export { sessionSplitByDays, sessionSplitGivenTest, type SessionSplit, type SessionSplitCounts, type SessionSplitProtocol, type SessionTestSet } from './sessions.js';
