@@ -14,8 +14,10 @@ import { multDaeFactory } from './autoencoders/mult-dae.js';
 import { multVaeFactory } from './autoencoders/mult-vae.js';
 import { popularityFactory } from './baselines/popularity.js';
 import { recVaeFactory } from './autoencoders/recvae.js';
+import { attributeKnnFactory } from './hybrid/attribute-knn.js';
+import { attributeMapFactory } from './hybrid/attribute-map.js';
 
-const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory];
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory, attributeKnnFactory, attributeMapFactory];
 
 const factories = new Map<string, ModelFactory>();
 

@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import { sequenceOf, sequencesFromLists } from '../../src/data/sequences.js';
-import { interactionsOnly, type ScoreQuery } from '../../src/data/training-data.js';
+import type { ScoreQuery } from '../../src/data/training-data.js';
 import { attributeScores, rankedReasons, topReasons } from '../../src/explain/attribution.js';
 import { leaveOneOutQuery, leaveOneOutWeights } from '../../src/explain/leave-one-out.js';
 import type { Recommender } from '../../src/models/model.js';
 import { getModelFactory, listModelFactories } from '../../src/models/registry.js';
 import { SMALL_MODEL_SETTINGS } from '../../test-support/small-model-settings.js';
+import { trainingDataFor } from '../../test-support/training-data-for.js';
 
 const USERS = 40;
 const ITEMS = 30;
@@ -40,7 +41,7 @@ async function fitted(name: string): Promise<{ model: Recommender; train: CsrMat
   const factory = getModelFactory(name);
   const train = generated(factory.predictsRatings);
   const model = factory.create(SMALL_SETTINGS[name] ?? {});
-  await model.fit(interactionsOnly(train), { seed: 3 });
+  await model.fit(trainingDataFor(factory, train), { seed: 3 });
   return { model, train };
 }
 
@@ -54,8 +55,8 @@ const TARGETS = [0, 3, 7, 11, 14, 22];
 const close = (actual: number, expected: number, scale: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= 1e-5 * Math.max(1, scale), `${what}: ${actual} vs ${expected}`);
 
-test('the linear models (EASE, EDLAE, item-kNN) say their exact shares; the others are explained by leave-one-out', async () => {
-  const linear = new Set(['ease', 'edlae', 'itemknn']);
+test('the linear models (EASE, EDLAE, item-kNN, the attribute models) say their exact shares; the others are explained by leave-one-out', async () => {
+  const linear = new Set(['ease', 'edlae', 'itemknn', 'attribute-knn', 'attribute-map']);
   for (const factory of listModelFactories().filter((f) => f.name in SMALL_SETTINGS)) {
     const hasShares = factory.create(SMALL_SETTINGS[factory.name]!).scoreContributions !== undefined;
     assert.equal(hasShares, linear.has(factory.name), factory.name);

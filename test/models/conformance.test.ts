@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import type { ScoreQuery } from '../../src/data/training-data.js';
-import { interactionsOnly } from '../../src/data/training-data.js';
 import type { ModelFactory, Recommender } from '../../src/models/model.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
 import { listModelFactories } from '../../src/models/registry.js';
 import type { SettingSpec } from '../../src/models/settings.js';
 import { PROBE_NAME } from '../../test-support/input-probe-model.js';
 import { SMALL_MODEL_SETTINGS } from '../../test-support/small-model-settings.js';
+import { trainingDataFor } from '../../test-support/training-data-for.js';
 
 const SMALL_SETTINGS = SMALL_MODEL_SETTINGS;
 
@@ -93,7 +93,7 @@ for (const factory of testedFactories) {
     const model = factory.create({ ...small });
     assert.equal(model.nItems, 0, 'unfitted');
     assert.throws(() => model.score({ histories: train.selectRows([0]), users: Int32Array.of(0) }), /not fitted/);
-    await model.fit(interactionsOnly(train), { seed: 1 });
+    await model.fit(trainingDataFor(factory, train), { seed: 1 });
     assert.equal(model.nItems, ITEMS);
     assert.equal(model.name, factory.name);
     assert.equal(model.predictsRatings, factory.predictsRatings);
@@ -107,7 +107,7 @@ for (const factory of testedFactories) {
 
   test(`conformance ${factory.name}: save → load gives identical scores; the same seed gives the same model`, async () => {
     const model = factory.create({ ...small });
-    await model.fit(interactionsOnly(train), { seed: 5 });
+    await model.fit(trainingDataFor(factory, train), { seed: 5 });
     const dir = mkdtempSync(join(tmpdir(), 'recoder-conformance-'));
     try {
       await saveModel(dir, model, {
@@ -123,23 +123,23 @@ for (const factory of testedFactories) {
       rmSync(dir, { recursive: true, force: true });
     }
     const again = factory.create({ ...small });
-    await again.fit(interactionsOnly(train), { seed: 5 });
+    await again.fit(trainingDataFor(factory, train), { seed: 5 });
     assert.deepEqual(scoresOf(again, train, factory), scoresOf(model, train, factory));
   });
 
   test(`conformance ${factory.name}: an aborted fit leaves the previous model in place`, async () => {
     const model = factory.create({ ...small });
-    await model.fit(interactionsOnly(train), { seed: 2 });
+    await model.fit(trainingDataFor(factory, train), { seed: 2 });
     const before = scoresOf(model, train, factory);
     const controller = new AbortController();
     controller.abort(new Error('stopped by the test'));
-    await assert.rejects(model.fit(interactionsOnly(generated(factory.predictsRatings).selectRows([0, 1, 2, 3])), { seed: 9, signal: controller.signal }), /stopped by the test/);
+    await assert.rejects(model.fit(trainingDataFor(factory, generated(factory.predictsRatings).selectRows([0, 1, 2, 3])), { seed: 9, signal: controller.signal }), /stopped by the test/);
     assert.deepEqual(scoresOf(model, train, factory), before);
     // Aborted mid-fit (at its first progress report), a fresh model stays unfitted.
     const fresh = factory.create({ ...small });
     const midway = new AbortController();
     await fresh
-      .fit(interactionsOnly(train), { seed: 2, signal: midway.signal, onProgress: () => midway.abort(new Error('stopped mid-fit')) })
+      .fit(trainingDataFor(factory, train), { seed: 2, signal: midway.signal, onProgress: () => midway.abort(new Error('stopped mid-fit')) })
       .then(
         () => assert.ok(fresh.nItems === ITEMS, 'a fit that reports no progress may complete'),
         (error: Error) => {
