@@ -15,8 +15,10 @@ import { multVaeFactory } from './autoencoders/mult-vae.js';
 import { popularityFactory } from './baselines/popularity.js';
 import { recVaeFactory } from './autoencoders/recvae.js';
 import { sessionKnnFactory } from './baselines/session-knn.js';
+import { attributeKnnFactory } from './hybrid/attribute-knn.js';
+import { attributeMapFactory } from './hybrid/attribute-map.js';
 
-const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory, sessionKnnFactory];
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory, attributeKnnFactory, attributeMapFactory, sessionKnnFactory];
 
 const factories = new Map<string, ModelFactory>();
 
