@@ -16,8 +16,9 @@ import { popularityFactory } from './baselines/popularity.js';
 import { recVaeFactory } from './autoencoders/recvae.js';
 import { attributeKnnFactory } from './hybrid/attribute-knn.js';
 import { attributeMapFactory } from './hybrid/attribute-map.js';
+import { hybridDaeFactory } from './hybrid/hybrid-dae.js';
 
-const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory, attributeKnnFactory, attributeMapFactory];
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory, attributeKnnFactory, attributeMapFactory, hybridDaeFactory];
 
 const factories = new Map<string, ModelFactory>();
 

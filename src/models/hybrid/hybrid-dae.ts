@@ -1,0 +1,344 @@
+/**
+ * The hybrid autoencoder: Mult-DAE (Liang et al. 2018) whose output item
+ * vectors come from collaborative training and from the items' attributes
+ * together, trained with dropout of the collaborative part (the DropoutNet
+ * idea, Volkovs, Yu & Poutanen, NeurIPS 2017) so that an item nobody has
+ * interacted with is scored from its attributes alone.
+ *
+ *   x̃ = dropout(x / ‖x‖₂)                          Mult-DAE's corrupted input
+ *   h = tanh(x̃ · W_enc + b_enc)                     the user's code (latent L)
+ *   d_j = m_j · w_j + v_j · A                       item j's output vector: collaborative w_j
+ *   c_j = m_j · b_j + v_j · β                       plus content v_j·A (v_j: unit attribute
+ *   logits_uj = h_u · d_j + c_j                     vector, attribute-vectors.ts)
+ *   loss = −(1/B) Σ_u Σ_j x_uj log softmax(logits_u)_j + λ Σ_W ‖W‖²
+ *
+ * In training m_j is 0 with probability `itemDropout` for each item and batch
+ * (DropoutNet's input dropout on the preference part), so the content part
+ * alone must rank items; at prediction m_j is 1 for the items with training
+ * interactions ("warm") and 0 for the rest, which have no collaborative part.
+ * The softmax runs over the warm items only: an item without training
+ * interactions is not taught to be disliked. A cold item's encoder row is
+ * zero, so a history that contains one (an event posted after training) is
+ * encoded from its other items.
+ */
+import { CsrMatrix } from '../../data/csr.js';
+import type { Rng } from '../../data/random.js';
+import type { ScoreQuery, TrainingData } from '../../data/training-data.js';
+import type { Backend, CsrOperand } from '../../engine/backend.js';
+import { rowBatches } from '../../nn/batches.js';
+import { truncatedNormal, xavierUniform } from '../../nn/init.js';
+import { NormalisedInput } from '../../nn/normalised-input.js';
+import { Adam } from '../../nn/optimizers.js';
+import { exportParameters, importParameters, Parameter } from '../../nn/parameter.js';
+import { ScratchBuffer } from '../../nn/scratch.js';
+import { SparseInputLayer } from '../../nn/sparse-input.js';
+import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
+import { trainingLoopSettingSpecs } from '../iterative-fit.js';
+import type { ModelFactory, ModelInput, ModelState } from '../model.js';
+import { requireTensor } from '../model-support.js';
+import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
+import { defineSettings } from '../settings.js';
+import { ATTRIBUTE_VECTOR_SETTINGS } from './attribute-knn.js';
+import { itemAttributeVectors } from './attribute-vectors.js';
+
+const NAME = 'hybrid-dae';
+const INPUTS: readonly ModelInput[] = ['interactions', 'itemFeatures'];
+/** The notebook's bias initialiser: truncated_normal_initializer(stddev=0.001). */
+const BIAS_INIT_STD = 0.001;
+
+const SETTINGS = defineSettings(NAME, [
+  { name: 'latent', type: 'integer', default: 200, min: 1, description: 'width of the user code h and of the item vectors', search: { min: 32, max: 512, scale: 'log' } },
+  { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: "probability of keeping an input entry in training (Mult-DAE's keep_prob)", search: { min: 0.2, max: 0.9 } },
+  { name: 'itemDropout', type: 'number', default: 0.5, min: 0, max: 1, exclusiveMax: true, description: "probability that an item's collaborative part is dropped in a training batch (DropoutNet), so its attributes alone must score it", search: { min: 0.1, max: 0.9 } },
+  { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate', search: { min: 1e-4, max: 1e-2 } },
+  ...trainingLoopSettingSpecs({ batchSize: 500, epochs: 100, patience: 20 }),
+  { name: 'weightDecay', type: 'number', default: 0.01, min: 0, description: 'the loss adds (weightDecay / batchSize) Σ_W ‖W‖² over the encoder, collaborative and content weights', search: { min: 0, max: 0.1 } },
+  ...ATTRIBUTE_VECTOR_SETTINGS,
+]);
+
+interface Settings {
+  readonly latent: number;
+  readonly keepProbability: number;
+  readonly itemDropout: number;
+  readonly learningRate: number;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly patience: number;
+  readonly weightDecay: number;
+  readonly text: 'all' | 'none';
+  readonly numericBins: number;
+}
+
+export class HybridDaeNetwork {
+  readonly items: number;
+  readonly latent: number;
+  /** Items with training interactions, ascending; the softmax and the collaborative parts cover these. */
+  readonly warmItems: Int32Array;
+  /** Each item's position in warmItems, or -1. */
+  readonly warmIndex: Int32Array;
+  /** Unit attribute vectors of every item (items × attributes) and of the warm items. */
+  readonly attributes: CsrMatrix;
+  private readonly warmAttributes: CsrMatrix;
+  readonly encoder: SparseInputLayer;
+  /** w: warm items × L. */
+  readonly collaborative: Parameter;
+  /** A: attributes × L. */
+  readonly content: Parameter;
+  /** b: warm items. */
+  readonly bias: Parameter;
+  /** β: attributes. */
+  readonly contentBias: Parameter;
+  private readonly input: NormalisedInput;
+  private readonly buffers = { vectors: new ScratchBuffer(), biases: new ScratchBuffer(), logits: new ScratchBuffer(), gradLogits: new ScratchBuffer(), gradVectors: new ScratchBuffer(), gradBiases: new ScratchBuffer(), gradCode: new ScratchBuffer(), code: new ScratchBuffer() };
+  /** Every item's prediction-time vector and bias, rebuilt when the weights have changed. */
+  private scoringVectors = new Float32Array(0);
+  private scoringBiases = new Float32Array(0);
+  private scoringStale = true;
+
+  constructor(
+    private readonly backend: Backend,
+    attributes: CsrMatrix,
+    warmItems: Int32Array,
+    latent: number,
+    rng?: Rng,
+  ) {
+    this.items = attributes.nRows;
+    this.latent = latent;
+    this.attributes = attributes;
+    this.warmItems = warmItems;
+    this.warmIndex = new Int32Array(this.items).fill(-1);
+    warmItems.forEach((item, w) => (this.warmIndex[item] = w));
+    this.warmAttributes = attributes.selectRows(warmItems);
+    this.input = new NormalisedInput(backend);
+    this.encoder = new SparseInputLayer({ name: 'encoder', inputSize: this.items, outputSize: latent, activation: 'tanh', backend, ...(rng ? { rng: rng.fork(0) } : {}) });
+    this.collaborative = new Parameter('decoder.collaborative', [warmItems.length, latent]);
+    this.content = new Parameter('decoder.content', [attributes.nCols, latent]);
+    this.bias = new Parameter('decoder.bias', [warmItems.length]);
+    this.contentBias = new Parameter('decoder.content_bias', [attributes.nCols]);
+    if (rng) {
+      xavierUniform(this.collaborative, rng.fork(1));
+      xavierUniform(this.content, rng.fork(2));
+      truncatedNormal(this.encoder.bias!, rng.fork(3), 0, BIAS_INIT_STD);
+      truncatedNormal(this.bias, rng.fork(4), 0, BIAS_INIT_STD);
+      // Items without training interactions never enter a training input: their encoder rows stay zero.
+      const weights = this.encoder.weight.value;
+      for (let item = 0; item < this.items; item++) if (this.warmIndex[item] === -1) weights.fill(0, item * latent, (item + 1) * latent);
+    }
+  }
+
+  get parameters(): Parameter[] {
+    return [...this.encoder.parameters, this.collaborative, this.content, this.bias, this.contentBias];
+  }
+
+  /** The weights under λ Σ‖W‖². */
+  get weights(): Parameter[] {
+    return [this.encoder.weight, this.collaborative, this.content];
+  }
+
+  /** Marks the prediction-time vectors out of date (after an optimiser step or a load). */
+  weightsChanged(): void {
+    this.scoringStale = true;
+  }
+
+  /**
+   * Item vectors d and biases c of `rows` items with attribute rows `attributes`: the content
+   * part v·A and v·β, plus the collaborative part of the item at `collaborativeRow(r)` when it
+   * is kept (≥ 0).
+   */
+  private itemVectors(attributes: CsrOperand, collaborativeRow: (r: number) => number, vectors: Float32Array, biases: Float32Array): void {
+    const L = this.latent;
+    this.backend.csrMatmul(1, attributes, this.content.value, L, 0, vectors);
+    this.backend.csrMatmul(1, attributes, this.contentBias.value, 1, 0, biases);
+    const w = this.collaborative.value;
+    const b = this.bias.value;
+    for (let r = 0; r < attributes.nRows; r++) {
+      const c = collaborativeRow(r);
+      if (c < 0) continue;
+      for (let k = 0; k < L; k++) vectors[r * L + k]! += w[c * L + k]!;
+      biases[r]! += b[c]!;
+    }
+  }
+
+  /**
+   * Forward and backward of the loss for the batch `x` (rows: users' interactions over the
+   * whole catalogue; every entry on a warm item), with the collaborative part of item w kept
+   * where keep[w] = 1. Adds the gradients to the parameters' `grad`; returns the NLL.
+   */
+  accumulateGradients(x: CsrOperand, keep: Uint8Array, keepProbability: number, dropoutSeed: number, l2: number): { nll: number; l2: number } {
+    const b = this.backend;
+    const rows = x.nRows;
+    const L = this.latent;
+    const nw = this.warmItems.length;
+    const h = this.encoder.forward(this.input.apply(x, keepProbability, dropoutSeed));
+    const vectors = this.buffers.vectors.view(nw * L);
+    const biases = this.buffers.biases.view(nw);
+    this.itemVectors(this.warmAttributes, (w) => (keep[w] === 1 ? w : -1), vectors, biases);
+    const logits = this.buffers.logits.view(rows * nw);
+    b.gemm(false, true, rows, nw, L, 1, h, L, vectors, L, 0, logits, nw);
+    b.addBias(logits, rows, nw, biases);
+    const targets: CsrOperand = { nRows: rows, nCols: nw, indptr: x.indptr, indices: x.indices.map((item) => this.warmIndex[item]!), values: x.values };
+    const gradLogits = this.buffers.gradLogits.view(rows * nw);
+    const nll = b.softmaxCrossEntropyRows(logits, targets, 1 / rows, gradLogits);
+
+    // ∂d = Gᵀh, ∂c = Σ_rows G; the collaborative parts get those of kept items, A and β all of them through V.
+    const gradVectors = this.buffers.gradVectors.view(nw * L);
+    b.gemm(true, false, nw, L, rows, 1, gradLogits, nw, h, L, 0, gradVectors, L);
+    const gradBiases = this.buffers.gradBiases.view(nw);
+    b.biasGradient(gradLogits, rows, nw, 0, gradBiases);
+    b.csrTransposeMatmul(1, this.warmAttributes, gradVectors, L, 1, this.content.grad);
+    b.csrTransposeMatmul(1, this.warmAttributes, gradBiases, 1, 1, this.contentBias.grad);
+    const gw = this.collaborative.grad;
+    const gb = this.bias.grad;
+    for (let w = 0; w < nw; w++) {
+      if (keep[w] !== 1) continue;
+      for (let k = 0; k < L; k++) gw[w * L + k]! += gradVectors[w * L + k]!;
+      gb[w]! += gradBiases[w]!;
+    }
+    const gradCode = this.buffers.gradCode.view(rows * L);
+    b.gemm(false, false, rows, L, nw, 1, gradLogits, nw, vectors, L, 0, gradCode, L);
+    this.encoder.backward(gradCode);
+
+    let penalty = 0;
+    if (l2 > 0) {
+      for (const weight of this.weights) {
+        let sum = 0;
+        for (const v of weight.value) sum += v * v;
+        penalty += l2 * sum;
+        b.axpy(2 * l2, weight.value, weight.grad);
+      }
+    }
+    return { nll, l2: penalty };
+  }
+
+  /** Logits of every item for each row of `histories` into `out`, `chunkRows` rows at a time. */
+  scoreInto(histories: CsrOperand, out: Float32Array, chunkRows: number): void {
+    const L = this.latent;
+    const n = this.items;
+    if (this.scoringStale) {
+      this.scoringVectors = new Float32Array(n * L);
+      this.scoringBiases = new Float32Array(n);
+      this.itemVectors(this.attributes, (item) => this.warmIndex[item]!, this.scoringVectors, this.scoringBiases);
+      this.scoringStale = false;
+    }
+    for (let start = 0; start < histories.nRows; start += chunkRows) {
+      const end = Math.min(start + chunkRows, histories.nRows);
+      const chunk = rowRange(histories, start, end);
+      const h = this.buffers.code.view(chunk.nRows * L);
+      h.set(this.encoder.forward(this.input.apply(chunk, 1, undefined)));
+      const logits = out.subarray(start * n, end * n);
+      this.backend.gemm(false, true, chunk.nRows, n, L, 1, h, L, this.scoringVectors, L, 0, logits, n);
+      this.backend.addBias(logits, chunk.nRows, n, this.scoringBiases);
+    }
+  }
+}
+
+function rowRange(x: CsrOperand, start: number, end: number): CsrOperand {
+  if (start === 0 && end === x.nRows) return x;
+  const base = x.indptr[start]!;
+  const indptr = new Int32Array(end - start + 1);
+  for (let r = start; r <= end; r++) indptr[r - start] = x.indptr[r]! - base;
+  return { nRows: end - start, nCols: x.nCols, indptr, indices: x.indices.subarray(base, x.indptr[end]!), values: x.values.subarray(base, x.indptr[end]!) };
+}
+
+class HybridDaeTraining implements TrainableModel {
+  private readonly optimizer: Adam;
+  private readonly keep: Uint8Array;
+
+  constructor(
+    private readonly network: HybridDaeNetwork,
+    private readonly examples: CsrMatrix,
+    private readonly settings: Settings,
+    backend: Backend,
+  ) {
+    this.optimizer = new Adam(network.parameters, { learningRate: settings.learningRate, backend });
+    this.keep = new Uint8Array(network.warmItems.length);
+  }
+
+  async trainEpoch(_epoch: number, rng: Rng, signal?: AbortSignal, onBatch?: BatchCallback): Promise<EpochResult> {
+    const batches = rowBatches(this.examples, this.settings.batchSize, rng);
+    const l2 = this.settings.weightDecay / this.settings.batchSize;
+    let nll = 0;
+    let loss = 0;
+    for (const batch of batches) {
+      signal?.throwIfAborted();
+      const dropoutSeed = rng.nextUint32();
+      for (let w = 0; w < this.keep.length; w++) this.keep[w] = rng.nextFloat() >= this.settings.itemDropout ? 1 : 0;
+      this.optimizer.zeroGrad();
+      const parts = this.network.accumulateGradients(batch.input, this.keep, this.settings.keepProbability, dropoutSeed, l2);
+      this.optimizer.step();
+      this.network.weightsChanged();
+      nll += parts.nll * batch.input.nRows;
+      loss += (parts.nll + parts.l2) * batch.input.nRows;
+      await onBatch?.(batch.index + 1, batches.count);
+    }
+    const users = this.examples.nRows;
+    return { loss: loss / users, values: { nll: nll / users } };
+  }
+
+  trainingState(): TrainingState {
+    const optimizerState = this.optimizer.exportState();
+    return { tensors: { ...exportParameters(this.network.parameters), ...optimizerState.tensors }, scalars: { ...optimizerState.scalars } };
+  }
+
+  restoreTrainingState(state: TrainingState): void {
+    importParameters(this.network.parameters, state.tensors, 'hybrid DAE training state');
+    this.network.weightsChanged();
+    this.optimizer.importState(state, 'hybrid DAE training state');
+  }
+}
+
+/** Saved beside the parameters: the attribute vectors the content part reads, and which items are warm. */
+function exportNetworkExtra(network: HybridDaeNetwork): ModelState {
+  const a = network.attributes;
+  return {
+    tensors: {
+      'attributes.indptr': { shape: [a.indptr.length], data: a.indptr },
+      'attributes.indices': { shape: [a.nnz], data: a.indices.subarray(0, a.nnz) },
+      'attributes.values': { shape: [a.nnz], data: a.values.subarray(0, a.nnz) },
+      'items.warm': { shape: [network.warmItems.length], data: network.warmItems },
+    },
+    extra: { attributes: a.nCols },
+  };
+}
+
+function networkFromState(backend: Backend, state: ModelState, nItems: number, settings: Settings, source: string): HybridDaeNetwork {
+  const width = state.extra?.['attributes'];
+  if (!(typeof width === 'number' && Number.isInteger(width) && width >= 0)) throw new Error(`${source}: the manifest lacks the attribute count ('extra.attributes')`);
+  const indptr = requireTensor(source, state.tensors, 'attributes.indptr', Int32Array, [nItems + 1]);
+  const nnz = indptr[nItems]!;
+  const indices = requireTensor(source, state.tensors, 'attributes.indices', Int32Array, [nnz]);
+  const values = requireTensor(source, state.tensors, 'attributes.values', Float32Array, [nnz]);
+  const warmTensor = state.tensors['items.warm'];
+  if (!warmTensor) throw new Error(`${source} lacks tensor 'items.warm'`);
+  const warm = requireTensor(source, state.tensors, 'items.warm', Int32Array, [warmTensor.shape[0]!]);
+  return new HybridDaeNetwork(backend, new CsrMatrix(nItems, width, indptr, indices, values), warm, settings.latent);
+}
+
+function warmItemsOf(train: TrainingData): Int32Array {
+  const counts = train.matrix.columnCounts();
+  return Int32Array.from({ length: train.matrix.nCols }, (_, j) => j).filter((j) => counts[j]! > 0);
+}
+
+const SPEC: NeuralModelSpec<Settings, HybridDaeNetwork> = {
+  name: NAME,
+  description:
+    "Hybrid DAE: Mult-DAE whose item vectors are a collaborative part plus a content part from the items' attributes (genres, year bins, TF-IDF words), " +
+    'trained with DropoutNet-style dropout of the collaborative part, so items without interactions are scored from their attributes.',
+  settings: SETTINGS,
+  inputs: INPUTS,
+  parseSettings: (resolved) => resolved as unknown as Settings,
+  createNetwork: (backend, train, settings, rng) =>
+    new HybridDaeNetwork(backend, itemAttributeVectors(train.itemFeatures!, { withText: settings.text === 'all', numericBins: settings.numericBins }), warmItemsOf(train), settings.latent, rng),
+  networkForState: networkFromState,
+  createTraining: (backend, network, examples, settings) => new HybridDaeTraining(network, examples.matrix, settings, backend),
+  scoreInto: (network, query: ScoreQuery, out, settings) => network.scoreInto(query.histories, out, settings.batchSize),
+  weightsSet: (network) => network.weightsChanged(),
+  exportExtra: exportNetworkExtra,
+};
+
+export const hybridDaeFactory: ModelFactory = neuralModelFactory(SPEC);
+
+/** A hybrid DAE on a given backend (tests run both). */
+export function hybridDaeRecommender(hyperParameters: Record<string, unknown> = {}, backend?: Backend): NeuralRecommender<Settings, HybridDaeNetwork> {
+  return new NeuralRecommender(SPEC, hyperParameters, backend);
+}
