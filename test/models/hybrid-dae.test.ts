@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import { referenceBackend } from '../../src/engine/reference.js';
-import { HybridDaeNetwork, hybridDaeRecommender } from '../../src/models/hybrid/hybrid-dae.js';
+import type { FeatureTable } from '../../src/data/features.js';
+import { encodeAttributes, fitAttributeEncoding } from '../../src/models/hybrid/attribute-vectors.js';
+import { HybridDaeNetwork, hybridDaeFactory, hybridDaeRecommender } from '../../src/models/hybrid/hybrid-dae.js';
 import { generatedItemFeatures } from '../../test-support/training-data-for.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 
@@ -28,7 +30,16 @@ function attributes(): CsrMatrix {
   return csrFromCoo(6, 3, [0, 1, 2, 2, 3, 4, 5], [0, 1, 1, 2, 2, 0, 0], [1, 1, 0.6, 0.8, 1, 1, 1]);
 }
 
-function oracleLoss(network: HybridDaeNetwork, x: CsrMatrix, keep: Uint8Array): number {
+/** Four users: a gender and an age. */
+const USER_FEATURES: FeatureTable = {
+  nRows: 4,
+  fields: [
+    { kind: 'categorical', name: 'gender', vocabulary: ['f', 'm'], indptr: Int32Array.of(0, 1, 2, 3, 3), codes: Int32Array.of(0, 1, 1) },
+    { kind: 'numeric', name: 'age', values: Float32Array.of(18, 25, 35, 50) },
+  ],
+};
+
+function oracleLoss(network: HybridDaeNetwork, x: CsrMatrix, keep: Uint8Array, users?: CsrMatrix, dropHistory?: Uint8Array): number {
   const L = network.latent;
   const warm = network.warmItems;
   const mask = new Uint8Array(x.nnz);
@@ -55,8 +66,13 @@ function oracleLoss(network: HybridDaeNetwork, x: CsrMatrix, keep: Uint8Array): 
     const norm = Math.max(Math.sqrt(squared), 1e-12);
     const h = Array.from(network.encoder.bias!.value, Number);
     for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) {
-      const value = mask[p] ? x.values[p]! / norm / KEEP : 0;
+      const value = mask[p] && dropHistory?.[r] !== 1 ? x.values[p]! / norm / KEEP : 0;
       for (let k = 0; k < L; k++) h[k]! += value * network.encoder.weight.value[x.indices[p]! * L + k]!;
+    }
+    if (users && network.userLayer) {
+      for (let p = users.indptr[r]!; p < users.indptr[r + 1]!; p++) {
+        for (let k = 0; k < L; k++) h[k]! += users.values[p]! * network.userLayer.weight.value[users.indices[p]! * L + k]!;
+      }
     }
     const code = h.map(Math.tanh);
     const logits = items.map(({ d, c }) => c + d.reduce((sum, dk, k) => sum + dk * code[k]!, 0));
@@ -70,19 +86,25 @@ function oracleLoss(network: HybridDaeNetwork, x: CsrMatrix, keep: Uint8Array): 
 }
 
 for (const underTest of backendsUnderTest()) {
-  test(`${underTest.name}: hybrid DAE: every parameter's gradient matches finite differences of the whole loss`, (t) => {
+  for (const withUsers of [false, true]) {
+  test(`${underTest.name}: hybrid DAE${withUsers ? ' with user attributes' : ''}: every parameter's gradient matches finite differences of the whole loss`, (t) => {
     const backend = backendOrSkip(t, underTest);
     if (backend === undefined) return;
-    const rng = seededRng('hybrid dae gradient');
+    const rng = seededRng(`hybrid dae gradient ${withUsers}`);
     const x = batch();
-    const network = new HybridDaeNetwork(backend, attributes(), Int32Array.of(0, 1, 2, 3, 4), 3, rng);
+    const encoding = withUsers ? fitAttributeEncoding(USER_FEATURES, { withText: true, numericBins: 2 }) : undefined;
+    const users = encoding ? encodeAttributes(USER_FEATURES, encoding) : undefined;
+    // User 2's history is dropped: its code comes from its attributes alone.
+    const dropHistory = withUsers ? Uint8Array.of(0, 0, 1, 0) : undefined;
+    const network = new HybridDaeNetwork(backend, attributes(), Int32Array.of(0, 1, 2, 3, 4), 3, encoding, rng);
+    assert.equal(network.userLayer !== undefined, withUsers);
     for (const p of [network.encoder.bias!, network.bias, network.contentBias]) for (let i = 0; i < p.size; i++) p.value[i] = 0.4 * rng.nextFloat() - 0.2;
     assert.deepEqual(Array.from(network.encoder.weight.value.subarray(15, 18)), [0, 0, 0], 'the cold item’s encoder row is zero');
     // Items 1 and 3 lose their collaborative part in this batch.
     const keep = Uint8Array.of(1, 0, 1, 0, 1);
     for (const parameter of network.parameters) parameter.zeroGrad();
-    const parts = network.accumulateGradients(x, keep, KEEP, DROPOUT_SEED, L2);
-    const exact = oracleLoss(network, x, keep);
+    const parts = network.accumulateGradients(x, keep, KEEP, DROPOUT_SEED, L2, users, dropHistory);
+    const exact = oracleLoss(network, x, keep, users, dropHistory);
     assert.ok(Math.abs(parts.nll + parts.l2 - exact) < 1e-4 * Math.max(1, exact), `reported ${parts.nll + parts.l2} vs oracle ${exact}`);
     for (const parameter of network.parameters) {
       const values = parameter.value;
@@ -91,10 +113,10 @@ for (const underTest of backendsUnderTest()) {
         const original = values[i]!;
         values[i] = original + STEP;
         const up = values[i]!;
-        const lossUp = oracleLoss(network, x, keep);
+        const lossUp = oracleLoss(network, x, keep, users, dropHistory);
         values[i] = original - STEP;
         const down = values[i]!;
-        const lossDown = oracleLoss(network, x, keep);
+        const lossDown = oracleLoss(network, x, keep, users, dropHistory);
         values[i] = original;
         numeric[i] = (lossUp - lossDown) / (up - down);
       }
@@ -102,6 +124,7 @@ for (const underTest of backendsUnderTest()) {
       assertClose(parameter.grad, numeric, FD_TOLERANCE, `∂loss/∂${parameter.name}`);
     }
   });
+  }
 }
 
 test('hybrid DAE ranks an item nobody interacted with from its attributes', async () => {
@@ -120,4 +143,27 @@ test('hybrid DAE ranks an item nobody interacted with from its attributes', asyn
   // A first-taste user prefers the cold first-half item 9 to the cold second-half item 19, and the other way round.
   assert.ok(scores[9]! > scores[19]!, `first taste: item 9 ${scores[9]} vs item 19 ${scores[19]}`);
   assert.ok(scores[20 + 19]! > scores[20 + 9]!, `second taste: item 19 ${scores[39]} vs item 9 ${scores[29]}`);
+});
+
+test('hybrid DAE encodes a user with attributes and no history from the attributes', async () => {
+  // Users' tastes follow their gender: 'f' users like items 0..9, 'm' users items 10..19.
+  const rng = new Rng(4);
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (let u = 0; u < 60; u++) for (const i of rng.randomSample(10, 5)) (rows.push(u), cols.push((u % 2) * 10 + i));
+  const matrix = csrFromCoo(60, 20, rows, cols, rows.map(() => 1));
+  const userFeatures: FeatureTable = {
+    nRows: 60,
+    fields: [{ kind: 'categorical', name: 'gender', vocabulary: ['f', 'm'], indptr: Int32Array.from({ length: 61 }, (_, i) => i), codes: Int32Array.from({ length: 60 }, (_, u) => u % 2) }],
+  };
+  const model = hybridDaeRecommender({ latent: 8, epochs: 30, batchSize: 20, learningRate: 0.01, userDropout: 0.5 });
+  await model.fit({ matrix, itemFeatures: generatedItemFeatures(20), userFeatures }, { seed: 2 });
+  const newUsers: FeatureTable = { nRows: 2, fields: [{ ...userFeatures.fields[0]!, indptr: Int32Array.of(0, 1, 2), codes: Int32Array.of(0, 1) } as FeatureTable['fields'][number]] };
+  const scores = model.score({ histories: csrFromCoo(2, 20, [], [], []), userFeatures: newUsers });
+  const mean = (row: number, from: number) => Array.from(scores.subarray(row * 20 + from, row * 20 + from + 10)).reduce((a, b) => a + b, 0) / 10;
+  assert.ok(mean(0, 0) > mean(0, 10), `an 'f' user without history prefers items 0..9: ${mean(0, 0)} vs ${mean(0, 10)}`);
+  assert.ok(mean(1, 10) > mean(1, 0), `an 'm' user without history prefers items 10..19: ${mean(1, 10)} vs ${mean(1, 0)}`);
+  // The user encoding travels with the saved state.
+  const restored = hybridDaeFactory.restore(model.hyperParameters as Record<string, unknown>, model.exportState(), 20);
+  assert.deepEqual(restored.score({ histories: csrFromCoo(2, 20, [], [], []), userFeatures: newUsers }), scores);
 });

@@ -20,6 +20,12 @@
  * interactions is not taught to be disliked. A cold item's encoder row is
  * zero, so a history that contains one (an event posted after training) is
  * encoded from its other items.
+ *
+ * With user attributes in the training data (demographics), the code also reads
+ * them, h = tanh(x̃ · W_enc + u · U + b_enc) with u the user's unit attribute
+ * vector, and in training a user's whole history is dropped with probability
+ * `userDropout` (DropoutNet's user side), so that a user with attributes and no
+ * history is encoded from the attributes alone.
  */
 import { CsrMatrix } from '../../data/csr.js';
 import type { Rng } from '../../data/random.js';
@@ -38,8 +44,9 @@ import type { ModelFactory, ModelInput, ModelState } from '../model.js';
 import { requireTensor } from '../model-support.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import { defineSettings } from '../settings.js';
+import { selectFeatureRows, type FeatureTable } from '../../data/features.js';
 import { ATTRIBUTE_VECTOR_SETTINGS } from './attribute-knn.js';
-import { itemAttributeVectors } from './attribute-vectors.js';
+import { encodeAttributes, fitAttributeEncoding, itemAttributeVectors, type AttributeEncoding } from './attribute-vectors.js';
 
 const NAME = 'hybrid-dae';
 const INPUTS: readonly ModelInput[] = ['interactions', 'itemFeatures'];
@@ -50,6 +57,7 @@ const SETTINGS = defineSettings(NAME, [
   { name: 'latent', type: 'integer', default: 200, min: 1, description: 'width of the user code h and of the item vectors', search: { min: 32, max: 512, scale: 'log' } },
   { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: "probability of keeping an input entry in training (Mult-DAE's keep_prob)", search: { min: 0.2, max: 0.9 } },
   { name: 'itemDropout', type: 'number', default: 0.5, min: 0, max: 1, exclusiveMax: true, description: "probability that an item's collaborative part is dropped in a training batch (DropoutNet), so its attributes alone must score it", search: { min: 0.1, max: 0.9 } },
+  { name: 'userDropout', type: 'number', default: 0.25, min: 0, max: 1, exclusiveMax: true, description: "with user attributes: probability that a user's whole history is dropped in a training batch, so the attributes alone must encode the user", search: { min: 0, max: 0.5 } },
   { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate', search: { min: 1e-4, max: 1e-2 } },
   ...trainingLoopSettingSpecs({ batchSize: 500, epochs: 100, patience: 20 }),
   { name: 'weightDecay', type: 'number', default: 0.01, min: 0, description: 'the loss adds (weightDecay / batchSize) Σ_W ‖W‖² over the encoder, collaborative and content weights', search: { min: 0, max: 0.1 } },
@@ -60,6 +68,7 @@ interface Settings {
   readonly latent: number;
   readonly keepProbability: number;
   readonly itemDropout: number;
+  readonly userDropout: number;
   readonly learningRate: number;
   readonly batchSize: number;
   readonly epochs: number;
@@ -79,7 +88,10 @@ export class HybridDaeNetwork {
   /** Unit attribute vectors of every item (items × attributes) and of the warm items. */
   readonly attributes: CsrMatrix;
   private readonly warmAttributes: CsrMatrix;
+  /** x̃ · W_enc + b_enc (the tanh comes after the user part is added). */
   readonly encoder: SparseInputLayer;
+  /** u · U, when the training data had user attributes. */
+  readonly userLayer: SparseInputLayer | undefined;
   /** w: warm items × L. */
   readonly collaborative: Parameter;
   /** A: attributes × L. */
@@ -89,7 +101,7 @@ export class HybridDaeNetwork {
   /** β: attributes. */
   readonly contentBias: Parameter;
   private readonly input: NormalisedInput;
-  private readonly buffers = { vectors: new ScratchBuffer(), biases: new ScratchBuffer(), logits: new ScratchBuffer(), gradLogits: new ScratchBuffer(), gradVectors: new ScratchBuffer(), gradBiases: new ScratchBuffer(), gradCode: new ScratchBuffer(), code: new ScratchBuffer() };
+  private readonly buffers = { vectors: new ScratchBuffer(), biases: new ScratchBuffer(), logits: new ScratchBuffer(), gradLogits: new ScratchBuffer(), gradVectors: new ScratchBuffer(), gradBiases: new ScratchBuffer(), gradCode: new ScratchBuffer(), code: new ScratchBuffer(), gradPre: new ScratchBuffer() };
   /** Every item's prediction-time vector and bias, rebuilt when the weights have changed. */
   private scoringVectors = new Float32Array(0);
   private scoringBiases = new Float32Array(0);
@@ -100,6 +112,8 @@ export class HybridDaeNetwork {
     attributes: CsrMatrix,
     warmItems: Int32Array,
     latent: number,
+    /** How user attributes become vectors (fitted on the training users); undefined without user attributes. */
+    readonly userEncoding: AttributeEncoding | undefined,
     rng?: Rng,
   ) {
     this.items = attributes.nRows;
@@ -110,7 +124,11 @@ export class HybridDaeNetwork {
     warmItems.forEach((item, w) => (this.warmIndex[item] = w));
     this.warmAttributes = attributes.selectRows(warmItems);
     this.input = new NormalisedInput(backend);
-    this.encoder = new SparseInputLayer({ name: 'encoder', inputSize: this.items, outputSize: latent, activation: 'tanh', backend, ...(rng ? { rng: rng.fork(0) } : {}) });
+    this.encoder = new SparseInputLayer({ name: 'encoder', inputSize: this.items, outputSize: latent, backend, ...(rng ? { rng: rng.fork(0) } : {}) });
+    this.userLayer =
+      userEncoding && userEncoding.width > 0
+        ? new SparseInputLayer({ name: 'encoder.user', inputSize: userEncoding.width, outputSize: latent, bias: false, backend, ...(rng ? { rng: rng.fork(5) } : {}) })
+        : undefined;
     this.collaborative = new Parameter('decoder.collaborative', [warmItems.length, latent]);
     this.content = new Parameter('decoder.content', [attributes.nCols, latent]);
     this.bias = new Parameter('decoder.bias', [warmItems.length]);
@@ -127,12 +145,12 @@ export class HybridDaeNetwork {
   }
 
   get parameters(): Parameter[] {
-    return [...this.encoder.parameters, this.collaborative, this.content, this.bias, this.contentBias];
+    return [...this.encoder.parameters, ...(this.userLayer?.parameters ?? []), this.collaborative, this.content, this.bias, this.contentBias];
   }
 
   /** The weights under λ Σ‖W‖². */
   get weights(): Parameter[] {
-    return [this.encoder.weight, this.collaborative, this.content];
+    return [this.encoder.weight, ...(this.userLayer ? [this.userLayer.weight] : []), this.collaborative, this.content];
   }
 
   /** Marks the prediction-time vectors out of date (after an optimiser step or a load). */
@@ -159,17 +177,48 @@ export class HybridDaeNetwork {
     }
   }
 
+  /** Unit attribute vectors of the users in `features` (undefined when the network reads none). */
+  userVectors(features: FeatureTable | undefined): CsrMatrix | undefined {
+    return this.userLayer && this.userEncoding && features ? encodeAttributes(features, this.userEncoding) : undefined;
+  }
+
+  /**
+   * h = tanh(x̃ · W_enc + u · U + b_enc) for input `input` (already normalised) and user
+   * vectors `users` (rows aligned, or undefined); a view of this network's buffer.
+   */
+  private encode(input: CsrOperand, users: CsrOperand | undefined): Float32Array {
+    const L = this.latent;
+    const h = this.buffers.code.view(input.nRows * L);
+    h.set(this.encoder.forward(input));
+    if (this.userLayer && users) this.backend.axpy(1, this.userLayer.forward(users), h);
+    this.backend.activationForward('tanh', h, h);
+    return h;
+  }
+
   /**
    * Forward and backward of the loss for the batch `x` (rows: users' interactions over the
    * whole catalogue; every entry on a warm item), with the collaborative part of item w kept
-   * where keep[w] = 1. Adds the gradients to the parameters' `grad`; returns the NLL.
+   * where keep[w] = 1, user vectors `users` (rows aligned) and the histories of rows with
+   * dropHistory[r] = 1 left out. Adds the gradients to the parameters' `grad`; returns the NLL.
    */
-  accumulateGradients(x: CsrOperand, keep: Uint8Array, keepProbability: number, dropoutSeed: number, l2: number): { nll: number; l2: number } {
+  accumulateGradients(
+    x: CsrOperand,
+    keep: Uint8Array,
+    keepProbability: number,
+    dropoutSeed: number,
+    l2: number,
+    users?: CsrOperand,
+    dropHistory?: Uint8Array,
+  ): { nll: number; l2: number } {
     const b = this.backend;
     const rows = x.nRows;
     const L = this.latent;
     const nw = this.warmItems.length;
-    const h = this.encoder.forward(this.input.apply(x, keepProbability, dropoutSeed));
+    const input = this.input.apply(x, keepProbability, dropoutSeed);
+    if (dropHistory) {
+      for (let r = 0; r < rows; r++) if (dropHistory[r] === 1) (input.values as Float32Array).fill(0, input.indptr[r]!, input.indptr[r + 1]!);
+    }
+    const h = this.encode(input, users);
     const vectors = this.buffers.vectors.view(nw * L);
     const biases = this.buffers.biases.view(nw);
     this.itemVectors(this.warmAttributes, (w) => (keep[w] === 1 ? w : -1), vectors, biases);
@@ -196,7 +245,10 @@ export class HybridDaeNetwork {
     }
     const gradCode = this.buffers.gradCode.view(rows * L);
     b.gemm(false, false, rows, L, nw, 1, gradLogits, nw, vectors, L, 0, gradCode, L);
-    this.encoder.backward(gradCode);
+    const gradPre = this.buffers.gradPre.view(rows * L);
+    b.activationBackward('tanh', h, gradCode, gradPre);
+    this.encoder.backward(gradPre);
+    if (this.userLayer && users) this.userLayer.backward(gradPre);
 
     let penalty = 0;
     if (l2 > 0) {
@@ -210,8 +262,8 @@ export class HybridDaeNetwork {
     return { nll, l2: penalty };
   }
 
-  /** Logits of every item for each row of `histories` into `out`, `chunkRows` rows at a time. */
-  scoreInto(histories: CsrOperand, out: Float32Array, chunkRows: number): void {
+  /** Logits of every item for each row of `histories` (and its user vector) into `out`, `chunkRows` rows at a time. */
+  scoreInto(histories: CsrOperand, users: CsrMatrix | undefined, out: Float32Array, chunkRows: number): void {
     const L = this.latent;
     const n = this.items;
     if (this.scoringStale) {
@@ -223,8 +275,8 @@ export class HybridDaeNetwork {
     for (let start = 0; start < histories.nRows; start += chunkRows) {
       const end = Math.min(start + chunkRows, histories.nRows);
       const chunk = rowRange(histories, start, end);
-      const h = this.buffers.code.view(chunk.nRows * L);
-      h.set(this.encoder.forward(this.input.apply(chunk, 1, undefined)));
+      const chunkUsers = users ? rowRange(users, start, end) : undefined;
+      const h = this.encode(this.input.apply(chunk, 1, undefined), chunkUsers);
       const logits = out.subarray(start * n, end * n);
       this.backend.gemm(false, true, chunk.nRows, n, L, 1, h, L, this.scoringVectors, L, 0, logits, n);
       this.backend.addBias(logits, chunk.nRows, n, this.scoringBiases);
@@ -243,13 +295,17 @@ function rowRange(x: CsrOperand, start: number, end: number): CsrOperand {
 class HybridDaeTraining implements TrainableModel {
   private readonly optimizer: Adam;
   private readonly keep: Uint8Array;
+  /** The training users' attribute vectors, rows aligned with `examples`. */
+  private readonly users: CsrMatrix | undefined;
 
   constructor(
     private readonly network: HybridDaeNetwork,
     private readonly examples: CsrMatrix,
+    userFeatures: FeatureTable | undefined,
     private readonly settings: Settings,
     backend: Backend,
   ) {
+    this.users = network.userVectors(userFeatures);
     this.optimizer = new Adam(network.parameters, { learningRate: settings.learningRate, backend });
     this.keep = new Uint8Array(network.warmItems.length);
   }
@@ -263,8 +319,10 @@ class HybridDaeTraining implements TrainableModel {
       signal?.throwIfAborted();
       const dropoutSeed = rng.nextUint32();
       for (let w = 0; w < this.keep.length; w++) this.keep[w] = rng.nextFloat() >= this.settings.itemDropout ? 1 : 0;
+      const users = this.users?.selectRows(batch.rows);
+      const dropHistory = users ? Uint8Array.from(batch.rows, () => (rng.nextFloat() < this.settings.userDropout ? 1 : 0)) : undefined;
       this.optimizer.zeroGrad();
-      const parts = this.network.accumulateGradients(batch.input, this.keep, this.settings.keepProbability, dropoutSeed, l2);
+      const parts = this.network.accumulateGradients(batch.input, this.keep, this.settings.keepProbability, dropoutSeed, l2, users, dropHistory);
       this.optimizer.step();
       this.network.weightsChanged();
       nll += parts.nll * batch.input.nRows;
@@ -297,7 +355,7 @@ function exportNetworkExtra(network: HybridDaeNetwork): ModelState {
       'attributes.values': { shape: [a.nnz], data: a.values.subarray(0, a.nnz) },
       'items.warm': { shape: [network.warmItems.length], data: network.warmItems },
     },
-    extra: { attributes: a.nCols },
+    extra: { attributes: a.nCols, ...(network.userEncoding ? { userEncoding: network.userEncoding } : {}) },
   };
 }
 
@@ -311,7 +369,24 @@ function networkFromState(backend: Backend, state: ModelState, nItems: number, s
   const warmTensor = state.tensors['items.warm'];
   if (!warmTensor) throw new Error(`${source} lacks tensor 'items.warm'`);
   const warm = requireTensor(source, state.tensors, 'items.warm', Int32Array, [warmTensor.shape[0]!]);
-  return new HybridDaeNetwork(backend, new CsrMatrix(nItems, width, indptr, indices, values), warm, settings.latent);
+  const userEncoding = state.extra?.['userEncoding'] as AttributeEncoding | undefined;
+  return new HybridDaeNetwork(backend, new CsrMatrix(nItems, width, indptr, indices, values), warm, settings.latent, userEncoding);
+}
+
+/** The training users: rows with interactions, with their attributes when the data has them. */
+function trainingExamples(train: TrainingData): TrainingData {
+  const rows: number[] = [];
+  for (let r = 0; r < train.matrix.nRows; r++) if (train.matrix.rowLength(r) > 0) rows.push(r);
+  const all = rows.length === train.matrix.nRows;
+  return {
+    matrix: all ? train.matrix : train.matrix.selectRows(rows),
+    ...(train.userFeatures ? { userFeatures: all ? train.userFeatures : selectFeatureRows(train.userFeatures, rows) } : {}),
+  };
+}
+
+function userEncodingOf(train: TrainingData, settings: Settings): AttributeEncoding | undefined {
+  if (!train.userFeatures || train.userFeatures.fields.length === 0) return undefined;
+  return fitAttributeEncoding(trainingExamples(train).userFeatures!, { withText: settings.text === 'all', numericBins: settings.numericBins });
 }
 
 function warmItemsOf(train: TrainingData): Int32Array {
@@ -328,10 +403,18 @@ const SPEC: NeuralModelSpec<Settings, HybridDaeNetwork> = {
   inputs: INPUTS,
   parseSettings: (resolved) => resolved as unknown as Settings,
   createNetwork: (backend, train, settings, rng) =>
-    new HybridDaeNetwork(backend, itemAttributeVectors(train.itemFeatures!, { withText: settings.text === 'all', numericBins: settings.numericBins }), warmItemsOf(train), settings.latent, rng),
+    new HybridDaeNetwork(
+      backend,
+      itemAttributeVectors(train.itemFeatures!, { withText: settings.text === 'all', numericBins: settings.numericBins }),
+      warmItemsOf(train),
+      settings.latent,
+      userEncodingOf(train, settings),
+      rng,
+    ),
   networkForState: networkFromState,
-  createTraining: (backend, network, examples, settings) => new HybridDaeTraining(network, examples.matrix, settings, backend),
-  scoreInto: (network, query: ScoreQuery, out, settings) => network.scoreInto(query.histories, out, settings.batchSize),
+  trainingExamples,
+  createTraining: (backend, network, examples, settings) => new HybridDaeTraining(network, examples.matrix, examples.userFeatures, settings, backend),
+  scoreInto: (network, query: ScoreQuery, out, settings) => network.scoreInto(query.histories, network.userVectors(query.userFeatures), out, settings.batchSize),
   weightsSet: (network) => network.weightsChanged(),
   exportExtra: exportNetworkExtra,
 };
