@@ -74,6 +74,8 @@ const candidates: Candidate[] = [
   ...textChoices.map((text) => ({ label: `attribute-knn (text ${text})`, model: 'attribute-knn', grid: [0, 100].map((neighbours) => ({ text, neighbours })) })),
   ...textChoices.map((text) => ({ label: `attribute-map (text ${text})`, model: 'attribute-map', grid: [0.1, 1, 10].map((ridge) => ({ text, ridge, lambda: 500 })) })),
   ...textChoices.map((text) => ({ label: `hybrid-dae (text ${text})`, model: 'hybrid-dae', grid: [0.25, 0.5, 0.75].map((itemDropout) => ({ text, itemDropout })) })),
+  // The text through the CNN instead of as TF-IDF words: what the convolutional encoder adds.
+  ...(textChoices.length > 1 ? [{ label: 'hybrid-dae (text CNN)', model: 'hybrid-dae', grid: [0.25, 0.5, 0.75].map((itemDropout) => ({ text: 'none', textCnn: true, itemDropout })) }] : []),
 ];
 
 interface Row {

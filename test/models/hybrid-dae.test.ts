@@ -10,7 +10,7 @@ import { Rng } from '../../src/data/random.js';
 import { referenceBackend } from '../../src/engine/reference.js';
 import type { FeatureTable } from '../../src/data/features.js';
 import { encodeAttributes, fitAttributeEncoding } from '../../src/models/hybrid/attribute-vectors.js';
-import { HybridDaeNetwork, hybridDaeFactory, hybridDaeRecommender } from '../../src/models/hybrid/hybrid-dae.js';
+import { HybridDaeNetwork, hybridDaeFactory, hybridDaeRecommender, itemTextsOf } from '../../src/models/hybrid/hybrid-dae.js';
 import { generatedItemFeatures } from '../../test-support/training-data-for.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 
@@ -166,4 +166,43 @@ test('hybrid DAE encodes a user with attributes and no history from the attribut
   // The user encoding travels with the saved state.
   const restored = hybridDaeFactory.restore(model.hyperParameters as Record<string, unknown>, model.exportState(), 20);
   assert.deepEqual(restored.score({ histories: csrFromCoo(2, 20, [], [], []), userFeatures: newUsers }), scores);
+});
+
+test('hybrid DAE with a text CNN: the CNN parameters get the gradient of the loss, and the model restores to the same scores', async () => {
+  const backend = backendsUnderTest()[0]!.backend!;
+  const rng = seededRng('hybrid dae text cnn');
+  const features = generatedItemFeatures(6);
+  const texts = itemTextsOf(features);
+  const network = new HybridDaeNetwork(backend, attributes(), Int32Array.of(0, 1, 2, 3, 4), 3, undefined, rng, { texts, filters: 2, width: 2, embedding: 2 });
+  const cnnParameters = network.parameters.filter((p) => p.name.startsWith('decoder.text.'));
+  assert.equal(cnnParameters.length, 4);
+  const keep = Uint8Array.of(1, 0, 1, 1, 0);
+  const x = batch();
+  const loss = () => {
+    for (const p of network.parameters) p.zeroGrad();
+    const parts = network.accumulateGradients(x, keep, 1, DROPOUT_SEED, 0);
+    return parts.nll;
+  };
+  loss();
+  const analytic = cnnParameters.map((p) => Float64Array.from(p.grad));
+  cnnParameters.forEach((parameter, k) => {
+    const numeric = new Float64Array(parameter.size);
+    for (let i = 0; i < parameter.size; i++) {
+      const original = parameter.value[i]!;
+      parameter.value[i] = original + 2e-3;
+      const up = loss();
+      parameter.value[i] = original - 2e-3;
+      const down = loss();
+      parameter.value[i] = original;
+      numeric[i] = (up - down) / 4e-3;
+    }
+    assertClose(analytic[k]!, numeric, { rtol: 2e-2, atol: 2e-3 }, `∂loss/∂${parameter.name}`);
+  });
+
+  const matrix = csrFromCoo(8, 6, [0, 0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 0, 1, 2, 3], [1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  const model = hybridDaeRecommender({ latent: 4, epochs: 2, batchSize: 4, textCnn: true, cnnFilters: 3, cnnWidth: 2, cnnEmbedding: 2 });
+  await model.fit({ matrix, itemFeatures: features }, { seed: 3 });
+  const query = { histories: csrFromCoo(1, 6, [0, 0], [0, 2], [1, 1]) };
+  const restored = hybridDaeFactory.restore(model.hyperParameters as Record<string, unknown>, model.exportState(), 6);
+  assert.deepEqual(restored.score(query), model.score(query));
 });

@@ -26,6 +26,10 @@
  * vector, and in training a user's whole history is dropped with probability
  * `userDropout` (DropoutNet's user side), so that a user with attributes and no
  * history is encoded from the attributes alone.
+ *
+ * With `textCnn`, item j's vector also gets a convolutional encoding of its
+ * text fields' words (titles, tags; ConvMF's CNN, src/nn/text-cnn.ts):
+ * d_j += cnn(text_j), trained with the rest.
  */
 import { CsrMatrix } from '../../data/csr.js';
 import type { Rng } from '../../data/random.js';
@@ -38,6 +42,7 @@ import { Adam } from '../../nn/optimizers.js';
 import { exportParameters, importParameters, Parameter } from '../../nn/parameter.js';
 import { ScratchBuffer } from '../../nn/scratch.js';
 import { SparseInputLayer } from '../../nn/sparse-input.js';
+import { TextCnn, textWindows, type TextWindows, type TokenLists } from '../../nn/text-cnn.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
 import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 import type { ModelFactory, ModelInput, ModelState } from '../model.js';
@@ -62,6 +67,10 @@ const SETTINGS = defineSettings(NAME, [
   ...trainingLoopSettingSpecs({ batchSize: 500, epochs: 100, patience: 20 }),
   { name: 'weightDecay', type: 'number', default: 0.01, min: 0, description: 'the loss adds (weightDecay / batchSize) Σ_W ‖W‖² over the encoder, collaborative and content weights', search: { min: 0, max: 0.1 } },
   ...ATTRIBUTE_VECTOR_SETTINGS,
+  { name: 'textCnn', type: 'boolean', default: false, description: "add a convolutional encoding of the items' text fields (ConvMF's CNN: embeddings, convolution, max over positions) to their vectors" },
+  { name: 'cnnFilters', type: 'integer', default: 64, min: 1, description: 'text CNN: convolution filters' },
+  { name: 'cnnWidth', type: 'integer', default: 3, min: 1, description: 'text CNN: words per convolution window' },
+  { name: 'cnnEmbedding', type: 'integer', default: 32, min: 1, description: 'text CNN: word embedding width' },
 ]);
 
 interface Settings {
@@ -76,6 +85,24 @@ interface Settings {
   readonly weightDecay: number;
   readonly text: 'all' | 'none';
   readonly numericBins: number;
+  readonly textCnn: boolean;
+  readonly cnnFilters: number;
+  readonly cnnWidth: number;
+  readonly cnnEmbedding: number;
+}
+
+/** The items' words for the text CNN: every text field's tokens, in field order, vocabularies stacked. */
+export interface ItemTexts {
+  readonly texts: TokenLists;
+  readonly vocabulary: number;
+}
+
+/** The text CNN's part of the network: the encoder and the windows of all and of the warm items. */
+interface TextPart {
+  readonly cnn: TextCnn;
+  readonly texts: ItemTexts;
+  readonly all: TextWindows;
+  readonly warm: TextWindows;
 }
 
 export class HybridDaeNetwork {
@@ -106,6 +133,7 @@ export class HybridDaeNetwork {
   private scoringVectors = new Float32Array(0);
   private scoringBiases = new Float32Array(0);
   private scoringStale = true;
+  private readonly text: TextPart | undefined;
 
   constructor(
     private readonly backend: Backend,
@@ -115,6 +143,8 @@ export class HybridDaeNetwork {
     /** How user attributes become vectors (fitted on the training users); undefined without user attributes. */
     readonly userEncoding: AttributeEncoding | undefined,
     rng?: Rng,
+    /** The items' words and the CNN's shape, for a network with a text CNN. */
+    text?: { readonly texts: ItemTexts; readonly filters: number; readonly width: number; readonly embedding: number },
   ) {
     this.items = attributes.nRows;
     this.latent = latent;
@@ -133,6 +163,12 @@ export class HybridDaeNetwork {
     this.content = new Parameter('decoder.content', [attributes.nCols, latent]);
     this.bias = new Parameter('decoder.bias', [warmItems.length]);
     this.contentBias = new Parameter('decoder.content_bias', [attributes.nCols]);
+    if (text) {
+      const { texts, vocabulary } = text.texts;
+      const cnn = new TextCnn(backend, 'decoder.text', { vocabulary: Math.max(1, vocabulary), embedding: text.embedding, filters: text.filters, width: text.width, outputs: latent }, rng?.fork(6));
+      const warmTexts = selectTokenRows(texts, warmItems);
+      this.text = { cnn, texts: text.texts, all: textWindows(texts, cnn.shape.vocabulary, text.width), warm: textWindows(warmTexts, cnn.shape.vocabulary, text.width) };
+    }
     if (rng) {
       xavierUniform(this.collaborative, rng.fork(1));
       xavierUniform(this.content, rng.fork(2));
@@ -145,12 +181,17 @@ export class HybridDaeNetwork {
   }
 
   get parameters(): Parameter[] {
-    return [...this.encoder.parameters, ...(this.userLayer?.parameters ?? []), this.collaborative, this.content, this.bias, this.contentBias];
+    return [...this.encoder.parameters, ...(this.userLayer?.parameters ?? []), this.collaborative, this.content, this.bias, this.contentBias, ...(this.text?.cnn.parameters ?? [])];
   }
 
   /** The weights under λ Σ‖W‖². */
   get weights(): Parameter[] {
     return [this.encoder.weight, ...(this.userLayer ? [this.userLayer.weight] : []), this.collaborative, this.content];
+  }
+
+  /** The items' words the text CNN reads; undefined without one. */
+  get itemTexts(): ItemTexts | undefined {
+    return this.text?.texts;
   }
 
   /** Marks the prediction-time vectors out of date (after an optimiser step or a load). */
@@ -169,6 +210,7 @@ export class HybridDaeNetwork {
     this.backend.csrMatmul(1, attributes, this.contentBias.value, 1, 0, biases);
     const w = this.collaborative.value;
     const b = this.bias.value;
+    if (this.text) this.backend.axpy(1, this.text.cnn.forward(attributes.nRows === this.items ? this.text.all : this.text.warm), vectors);
     for (let r = 0; r < attributes.nRows; r++) {
       const c = collaborativeRow(r);
       if (c < 0) continue;
@@ -236,6 +278,7 @@ export class HybridDaeNetwork {
     b.biasGradient(gradLogits, rows, nw, 0, gradBiases);
     b.csrTransposeMatmul(1, this.warmAttributes, gradVectors, L, 1, this.content.grad);
     b.csrTransposeMatmul(1, this.warmAttributes, gradBiases, 1, 1, this.contentBias.grad);
+    this.text?.cnn.backward(gradVectors);
     const gw = this.collaborative.grad;
     const gb = this.bias.grad;
     for (let w = 0; w < nw; w++) {
@@ -282,6 +325,30 @@ export class HybridDaeNetwork {
       this.backend.addBias(logits, chunk.nRows, n, this.scoringBiases);
     }
   }
+}
+
+function selectTokenRows(texts: TokenLists, rows: Int32Array): TokenLists {
+  const indptr = new Int32Array(rows.length + 1);
+  for (let i = 0; i < rows.length; i++) indptr[i + 1] = indptr[i]! + texts.indptr[rows[i]! + 1]! - texts.indptr[rows[i]!]!;
+  const tokens = new Int32Array(indptr[rows.length]!);
+  for (let i = 0; i < rows.length; i++) tokens.set(texts.tokens.subarray(texts.indptr[rows[i]!]!, texts.indptr[rows[i]! + 1]!), indptr[i]!);
+  return { nRows: rows.length, indptr, tokens };
+}
+
+/** Every text field's tokens per item, field after field, each field's codes offset past the previous vocabularies. */
+export function itemTextsOf(features: FeatureTable): ItemTexts {
+  const fields = features.fields.flatMap((field) => (field.kind === 'text' ? [field] : []));
+  const indptr = new Int32Array(features.nRows + 1);
+  const tokens: number[] = [];
+  for (let r = 0; r < features.nRows; r++) {
+    let offset = 0;
+    for (const field of fields) {
+      for (let p = field.indptr[r]!; p < field.indptr[r + 1]!; p++) tokens.push(offset + field.tokens[p]!);
+      offset += field.vocabulary.length;
+    }
+    indptr[r + 1] = tokens.length;
+  }
+  return { texts: { nRows: features.nRows, indptr, tokens: Int32Array.from(tokens) }, vocabulary: fields.reduce((sum, field) => sum + field.vocabulary.length, 0) };
 }
 
 function rowRange(x: CsrOperand, start: number, end: number): CsrOperand {
@@ -354,8 +421,14 @@ function exportNetworkExtra(network: HybridDaeNetwork): ModelState {
       'attributes.indices': { shape: [a.nnz], data: a.indices.subarray(0, a.nnz) },
       'attributes.values': { shape: [a.nnz], data: a.values.subarray(0, a.nnz) },
       'items.warm': { shape: [network.warmItems.length], data: network.warmItems },
+      ...(network.itemTexts
+        ? {
+            'texts.indptr': { shape: [network.itemTexts.texts.indptr.length], data: network.itemTexts.texts.indptr },
+            'texts.tokens': { shape: [network.itemTexts.texts.tokens.length], data: network.itemTexts.texts.tokens },
+          }
+        : {}),
     },
-    extra: { attributes: a.nCols, ...(network.userEncoding ? { userEncoding: network.userEncoding } : {}) },
+    extra: { attributes: a.nCols, ...(network.userEncoding ? { userEncoding: network.userEncoding } : {}), ...(network.itemTexts ? { textVocabulary: network.itemTexts.vocabulary } : {}) },
   };
 }
 
@@ -370,7 +443,15 @@ function networkFromState(backend: Backend, state: ModelState, nItems: number, s
   if (!warmTensor) throw new Error(`${source} lacks tensor 'items.warm'`);
   const warm = requireTensor(source, state.tensors, 'items.warm', Int32Array, [warmTensor.shape[0]!]);
   const userEncoding = state.extra?.['userEncoding'] as AttributeEncoding | undefined;
-  return new HybridDaeNetwork(backend, new CsrMatrix(nItems, width, indptr, indices, values), warm, settings.latent, userEncoding);
+  let text: ConstructorParameters<typeof HybridDaeNetwork>[6];
+  if (settings.textCnn) {
+    const vocabulary = state.extra?.['textVocabulary'];
+    if (!(typeof vocabulary === 'number' && Number.isInteger(vocabulary) && vocabulary >= 0)) throw new Error(`${source}: the manifest lacks the text vocabulary size ('extra.textVocabulary')`);
+    const textIndptr = requireTensor(source, state.tensors, 'texts.indptr', Int32Array, [nItems + 1]);
+    const tokens = requireTensor(source, state.tensors, 'texts.tokens', Int32Array, [textIndptr[nItems]!]);
+    text = { texts: { texts: { nRows: nItems, indptr: textIndptr, tokens }, vocabulary }, filters: settings.cnnFilters, width: settings.cnnWidth, embedding: settings.cnnEmbedding };
+  }
+  return new HybridDaeNetwork(backend, new CsrMatrix(nItems, width, indptr, indices, values), warm, settings.latent, userEncoding, undefined, text);
 }
 
 /** The training users: rows with interactions, with their attributes when the data has them. */
@@ -410,6 +491,7 @@ const SPEC: NeuralModelSpec<Settings, HybridDaeNetwork> = {
       settings.latent,
       userEncodingOf(train, settings),
       rng,
+      settings.textCnn ? { texts: itemTextsOf(train.itemFeatures!), filters: settings.cnnFilters, width: settings.cnnWidth, embedding: settings.cnnEmbedding } : undefined,
     ),
   networkForState: networkFromState,
   trainingExamples,
