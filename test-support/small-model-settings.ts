@@ -16,5 +16,6 @@ export const SMALL_MODEL_SETTINGS: Readonly<Record<string, Readonly<Record<strin
   cdae: { hidden: 8, epochs: 3, batchSize: 16 },
   'attribute-knn': {},
   'attribute-map': { lambda: 10 },
+  'hybrid-dae': { latent: 8, epochs: 3, batchSize: 16 },
   'session-knn': { neighbours: 10, sampleSize: 20 },
 };

@@ -17,8 +17,9 @@ import { recVaeFactory } from './autoencoders/recvae.js';
 import { sessionKnnFactory } from './baselines/session-knn.js';
 import { attributeKnnFactory } from './hybrid/attribute-knn.js';
 import { attributeMapFactory } from './hybrid/attribute-map.js';
+import { hybridDaeFactory } from './hybrid/hybrid-dae.js';
 
-const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory, attributeKnnFactory, attributeMapFactory, sessionKnnFactory];
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory, attributeKnnFactory, attributeMapFactory, hybridDaeFactory, sessionKnnFactory];
 
 const factories = new Map<string, ModelFactory>();
 

@@ -50,10 +50,23 @@ test('attribute vectors: one unit block per field, TF-IDF words, quantile year b
   }
 });
 
-test('keepTopPerColumn keeps each column’s k largest entries', () => {
-  const weights = Float32Array.of(0, 3, 1, 2, 0, 5, 4, 1, 0);
+test('keepTopPerColumn keeps each column’s k largest entries of a symmetric matrix, ties to the lower row', () => {
+  const weights = Float32Array.of(0, 3, 1, 3, 0, 5, 1, 5, 0);
   keepTopPerColumn(weights, 3, 1);
-  assert.deepEqual(Array.from(weights), [0, 3, 0, 0, 0, 5, 4, 0, 0]);
+  assert.deepEqual(Array.from(weights), [0, 0, 0, 3, 0, 5, 0, 5, 0]);
+  // Random symmetric matrices against a sort of each column.
+  const rng = new Rng(9);
+  for (const [n, k] of [[7, 3], [20, 5], [31, 1]] as const) {
+    const matrix = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) matrix[i * n + j] = matrix[j * n + i] = Math.round(rng.nextFloat() * 6);
+    const expected = Float32Array.from(matrix);
+    for (let j = 0; j < n; j++) {
+      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => matrix[b * n + j]! - matrix[a * n + j]! || a - b);
+      for (const i of order.slice(k)) expected[i * n + j] = 0;
+    }
+    keepTopPerColumn(matrix, n, k);
+    assert.deepEqual(Array.from(matrix), Array.from(expected), `n ${n}, k ${k}`);
+  }
 });
 
 test('attribute-knn scores items by attribute similarity to the history, interactions or not', async () => {

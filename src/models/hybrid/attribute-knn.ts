@@ -28,17 +28,64 @@ const SETTINGS = defineSettings(NAME, [
   { name: 'neighbours', type: 'integer', default: 0, min: 0, description: 'most similar items kept per target item; 0 keeps all (profile similarity)', search: { choices: [0, 20, 100, 500] } },
 ]);
 
-/** Keeps, in each column of the row-major n × n matrix, its k largest entries (ties by lower row); zeroes the rest. */
+/**
+ * Keeps, in each column of the SYMMETRIC row-major n × n matrix, its k largest entries (ties
+ * to the lower row) and zeroes the rest. Symmetry makes column j's values row j's, so each
+ * column's threshold is found by selection over a contiguous row, and one pass over the rows
+ * applies them: O(n²), in place.
+ */
 export function keepTopPerColumn(weights: Float32Array, n: number, k: number): void {
   if (k <= 0 || k >= n) return;
-  const column = new Float32Array(n);
-  const order = new Int32Array(n);
+  const thresholds = new Float32Array(n);
+  const tiesAllowed = new Int32Array(n);
+  const row = new Float32Array(n);
   for (let j = 0; j < n; j++) {
-    for (let i = 0; i < n; i++) column[i] = weights[i * n + j]!;
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => column[b]! - column[a]! || a - b);
-    for (let r = k; r < n; r++) weights[order[r]! * n + j] = 0;
+    row.set(weights.subarray(j * n, (j + 1) * n));
+    const threshold = kthLargest(row, k);
+    let above = 0;
+    for (let i = 0; i < n; i++) if (weights[j * n + i]! > threshold) above++;
+    thresholds[j] = threshold;
+    tiesAllowed[j] = k - above;
   }
+  for (let i = 0; i < n; i++) {
+    const base = i * n;
+    for (let j = 0; j < n; j++) {
+      const value = weights[base + j]!;
+      if (value > thresholds[j]!) continue;
+      if (value === thresholds[j]! && tiesAllowed[j]! > 0) {
+        tiesAllowed[j]!--;
+        continue;
+      }
+      weights[base + j] = 0;
+    }
+  }
+}
+
+/** The k-th largest value of `values` (1-based k), reordering it (Hoare's selection). */
+function kthLargest(values: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! > pivot) i++;
+      while (values[j]! < pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return values[target]!;
+  }
+  return values[target]!;
 }
 
 export class AttributeKnnRecommender extends ItemItemRecommender {

@@ -23,6 +23,18 @@ export interface AttributeVectorOptions {
   readonly numericBins: number;
 }
 
+/** How one field becomes its block, fitted on the training entities; JSON-able, so a model saves it. */
+export type FieldEncoding =
+  | { readonly name: string; readonly kind: 'categorical'; readonly width: number }
+  | { readonly name: string; readonly kind: 'text'; readonly width: number; readonly idf: readonly number[] }
+  | { readonly name: string; readonly kind: 'numeric'; readonly edges: readonly number[] };
+
+export interface AttributeEncoding {
+  readonly fields: readonly FieldEncoding[];
+  /** Total width: the attribute count. */
+  readonly width: number;
+}
+
 interface Block {
   /** Entries of row r: columns[indptr[r] .. indptr[r + 1]) with their weights, columns local to the block. */
   readonly indptr: Int32Array;
@@ -33,8 +45,37 @@ interface Block {
 
 /** nItems × nAttributes, rows of unit length (empty for an item without attributes). */
 export function itemAttributeVectors(features: FeatureTable, options: AttributeVectorOptions): CsrMatrix {
-  const fields = features.fields.filter((field) => options.withText || field.kind !== 'text');
-  const blocks = fields.map((field) => blockOf(field, features.nRows, options.numericBins));
+  return encodeAttributes(features, fitAttributeEncoding(features, options));
+}
+
+/** The encoding of `features`' fields: vocabulary widths, text idf and numeric bin edges from these rows. */
+export function fitAttributeEncoding(features: FeatureTable, options: AttributeVectorOptions): AttributeEncoding {
+  const fields = features.fields
+    .filter((field) => options.withText || field.kind !== 'text')
+    .map((field): FieldEncoding => {
+      if (field.kind === 'numeric') return { name: field.name, kind: 'numeric', edges: quantileEdges(field.values, options.numericBins) };
+      if (field.kind === 'categorical') return { name: field.name, kind: 'categorical', width: field.vocabulary.length };
+      const documentFrequency = new Float64Array(field.vocabulary.length);
+      for (let r = 0; r < features.nRows; r++) {
+        for (const token of new Set(field.tokens.subarray(field.indptr[r]!, field.indptr[r + 1]!))) documentFrequency[token]!++;
+      }
+      return { name: field.name, kind: 'text', width: field.vocabulary.length, idf: Array.from(documentFrequency, (df) => Math.log((1 + features.nRows) / (1 + df)) + 1) };
+    });
+  return { fields, width: fields.reduce((sum, field) => sum + widthOf(field), 0) };
+}
+
+const widthOf = (field: FieldEncoding) => (field.kind === 'numeric' ? field.edges.length + 1 : field.width);
+
+/**
+ * Unit attribute vectors of `features`' rows under `encoding` (fitted on the training
+ * entities): fields are found by name, values outside a fitted vocabulary are ignored, a
+ * missing field leaves its block empty.
+ */
+export function encodeAttributes(features: FeatureTable, encoding: AttributeEncoding): CsrMatrix {
+  const blocks = encoding.fields.map((fieldEncoding) => {
+    const field = features.fields.find((f) => f.name === fieldEncoding.name && f.kind === fieldEncoding.kind);
+    return field ? blockOf(field, fieldEncoding, features.nRows) : emptyBlock(features.nRows, widthOf(fieldEncoding));
+  });
   const n = features.nRows;
   const indptr = new Int32Array(n + 1);
   const columns: number[] = [];
@@ -58,45 +99,47 @@ export function itemAttributeVectors(features: FeatureTable, options: AttributeV
     for (let p = start; p < values.length; p++) values[p]! *= scale;
     indptr[r + 1] = columns.length;
   }
-  const width = blocks.reduce((sum, block) => sum + block.width, 0);
-  return new CsrMatrix(n, width, indptr, Int32Array.from(columns), Float32Array.from(values));
+  return new CsrMatrix(n, encoding.width, indptr, Int32Array.from(columns), Float32Array.from(values));
 }
 
-function blockOf(field: FeatureField, nRows: number, numericBins: number): Block {
-  if (field.kind === 'numeric') return numericBlock(field.values, numericBins);
+function emptyBlock(nRows: number, width: number): Block {
+  return { indptr: new Int32Array(nRows + 1), columns: new Int32Array(0), weights: new Float64Array(0), width };
+}
+
+function blockOf(field: FeatureField, encoding: FieldEncoding, nRows: number): Block {
+  if (field.kind === 'numeric' && encoding.kind === 'numeric') return numericBlock(field.values, encoding.edges);
+  if (field.kind === 'numeric' || encoding.kind === 'numeric') return emptyBlock(nRows, widthOf(encoding));
   const source = field.kind === 'text' ? field.tokens : field.codes;
-  const width = field.vocabulary.length;
-  // Distinct values per row with their counts (a token may repeat in a text).
+  const width = encoding.width;
   const indptr = new Int32Array(nRows + 1);
   const columns: number[] = [];
-  const counts: number[] = [];
-  const documentFrequency = new Float64Array(width);
+  const weights: number[] = [];
   for (let r = 0; r < nRows; r++) {
+    // Distinct values per row with their counts (a token may repeat in a text).
     const seen = new Map<number, number>();
-    for (let p = field.indptr[r]!; p < field.indptr[r + 1]!; p++) seen.set(source[p]!, (seen.get(source[p]!) ?? 0) + 1);
+    for (let p = field.indptr[r]!; p < field.indptr[r + 1]!; p++) if (source[p]! < width) seen.set(source[p]!, (seen.get(source[p]!) ?? 0) + 1);
     for (const [code, count] of [...seen].sort((a, b) => a[0] - b[0])) {
       columns.push(code);
-      counts.push(count);
-      documentFrequency[code]!++;
+      weights.push(encoding.kind === 'text' ? count * encoding.idf[code]! : 1);
     }
     indptr[r + 1] = columns.length;
   }
-  const weights = new Float64Array(counts.length);
-  for (let p = 0; p < counts.length; p++) {
-    weights[p] = field.kind === 'text' ? counts[p]! * (Math.log((1 + nRows) / (1 + documentFrequency[columns[p]!]!)) + 1) : 1;
-  }
-  return { indptr, columns: Int32Array.from(columns), weights, width };
+  return { indptr, columns: Int32Array.from(columns), weights: Float64Array.from(weights), width };
 }
 
-/** One indicator per row: the quantile bin of its value (none when missing). */
-function numericBlock(values: Float32Array, bins: number): Block {
+/** Upper edges of `bins` quantile bins of the present values; equal edges (many equal values) merge bins. */
+function quantileEdges(values: Float32Array, bins: number): number[] {
   const present = Array.from(values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  // Upper edges of bins 0..bins-2; equal edges (many equal values) merge bins.
   const edges: number[] = [];
   for (let b = 1; b < bins && present.length > 0; b++) {
     const edge = present[Math.min(present.length - 1, Math.floor((b * present.length) / bins))]!;
     if (edges.length === 0 || edge > edges[edges.length - 1]!) edges.push(edge);
   }
+  return edges;
+}
+
+/** One indicator per row: the bin of its value (none when missing). */
+function numericBlock(values: Float32Array, edges: readonly number[]): Block {
   const indptr = new Int32Array(values.length + 1);
   const columns: number[] = [];
   for (let r = 0; r < values.length; r++) {
