@@ -176,6 +176,10 @@ test('hybrid DAE with a text CNN: the CNN parameters get the gradient of the los
   const network = new HybridDaeNetwork(backend, attributes(), Int32Array.of(0, 1, 2, 3, 4), 3, undefined, rng, { texts, filters: 2, width: 2, embedding: 2 });
   const cnnParameters = network.parameters.filter((p) => p.name.startsWith('decoder.text.'));
   assert.equal(cnnParameters.length, 4);
+  const projection = cnnParameters.find((p) => p.name === 'decoder.text.projection')!;
+  assert.ok(projection.value.every((v) => v === 0), 'the text part starts silent');
+  // Away from the silent start, so that every CNN parameter's gradient is tested away from zero.
+  for (let i = 0; i < projection.size; i++) projection.value[i] = rng.nextFloat() - 0.5;
   const keep = Uint8Array.of(1, 0, 1, 1, 0);
   const x = batch();
   const loss = () => {

@@ -166,6 +166,10 @@ export class HybridDaeNetwork {
     if (text) {
       const { texts, vocabulary } = text.texts;
       const cnn = new TextCnn(backend, 'decoder.text', { vocabulary: Math.max(1, vocabulary), embedding: text.embedding, filters: text.filters, width: text.width, outputs: latent }, rng?.fork(6));
+      // The projection starts at zero: the text part begins silent (the network starts as the
+      // one without it) and grows only as far as the words help. A random projection of random
+      // convolutions put noise on every item vector that validation stopped before unlearning.
+      cnn.projection.value.fill(0);
       const warmTexts = selectTokenRows(texts, warmItems);
       this.text = { cnn, texts: text.texts, all: textWindows(texts, cnn.shape.vocabulary, text.width), warm: textWindows(warmTexts, cnn.shape.vocabulary, text.width) };
     }
