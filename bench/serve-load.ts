@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '15' },
     n: { type: 'string', default: '10' },
     'work-dir': { type: 'string' },
+    // Where the server writes a V8 CPU profile (node --cpu-prof), for finding what a request spends its time on.
+    'profile-dir': { type: 'string' },
   },
 });
 const connections = Number(args.connections);
@@ -95,7 +97,7 @@ log(`trained ${first.version} (λ=${lambda}, fit ${first.fitSeconds.toFixed(1)} 
 // 3. The server, in its own process.
 const server = spawn(
   process.execPath,
-  [cli, 'serve', '--data-dir', workDir, '--model-dir', modelDir, '--port', '0', '--api-key', READ_KEY, '--admin-key', ADMIN_KEY, '--no-rate-limit', '--watch-interval', '0', '--log-level', 'warn'],
+  [...(args['profile-dir'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', resolve(args['profile-dir'])] : []), cli, 'serve', '--data-dir', workDir, '--model-dir', modelDir, '--port', '0', '--api-key', READ_KEY, '--admin-key', ADMIN_KEY, '--no-rate-limit', '--watch-interval', '0', '--log-level', 'warn'],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const url = await new Promise<string>((resolveUrl, reject) => {

@@ -2,11 +2,20 @@
  * The embedded event store: one SQLite file in WAL mode (readers never block
  * the writer), every batch in one transaction, synchronous=FULL so an
  * acknowledged write survives a crash or SIGKILL.
+ *
+ * Reads on the recommendation path are answered from memory when they can: the
+ * newest events of recently asked-for users (recent-events-cache.ts) and item
+ * records (item-record-cache.ts). This store updates both on its own writes, and
+ * `PRAGMA data_version` tells it when another connection (a `recoder import`, a
+ * second process) committed, which clears them: answers never differ from the
+ * database's.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checkEvent, checkId, eventKey } from './event-key.js';
+import { ItemRecordCache } from './item-record-cache.js';
+import { RecentEventsCache, type RecentEventsCacheOptions } from './recent-events-cache.js';
 import { checkLimit, eventCursor, pageOf, toEvent, type EventRow } from './rows.js';
 import { SqliteReadWorker } from './sqlite-reader.js';
 import {
@@ -82,17 +91,33 @@ const toItem = (row: ItemRow): ItemRecord => ({
 
 
 
+export interface SqliteStoreOptions {
+  /** False runs the event scans on the caller's thread (for comparison in bench/store-popular.ts). */
+  readonly readOnWorker?: boolean;
+  /** The newest events of recently asked-for users, in memory; false reads the database every time. */
+  readonly recentEvents?: RecentEventsCacheOptions | false;
+  /** Item records held in memory; 0 holds none. Default 100,000. */
+  readonly cachedItems?: number;
+}
+
+/** 1,000 per user is the service's default --max-user-events; 1,000,000 events take about 150 MB. */
+export const DEFAULT_RECENT_EVENTS_CACHE: RecentEventsCacheOptions = { eventsPerUser: 1000, maxEvents: 1_000_000 };
+export const DEFAULT_CACHED_ITEMS = 100_000;
+
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   /** Where the event scans run for a file store (sqlite-reader.ts); in-thread for ':memory:', which no other connection can see. */
   private readonly reader: SqliteReadWorker | undefined;
+  private readonly recentEvents: RecentEventsCache | undefined;
+  private readonly items: ItemRecordCache;
+  /** Prepared once: preparing a statement per call was 5 % of the server's time. */
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+  /** The last `PRAGMA data_version` seen: it changes when another connection commits. */
+  private dataVersion: number;
 
-  /**
-   * Opens (creating if needed) the store in `path`; ':memory:' for a throwaway one.
-   * `readOnWorker: false` runs the event scans on the caller's thread (for comparison in bench/store-popular.ts).
-   */
-  constructor(readonly path: string, now: () => number = Date.now, options: { readonly readOnWorker?: boolean } = {}) {
+  /** Opens (creating if needed) the store in `path`; ':memory:' for a throwaway one. */
+  constructor(readonly path: string, now: () => number = Date.now, options: SqliteStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.now = now;
@@ -102,9 +127,41 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.reader = path === ':memory:' || options.readOnWorker === false ? undefined : new SqliteReadWorker(path);
+    const recentEvents = options.recentEvents ?? DEFAULT_RECENT_EVENTS_CACHE;
+    this.recentEvents = recentEvents === false ? undefined : new RecentEventsCache(recentEvents);
+    this.items = new ItemRecordCache(options.cachedItems ?? DEFAULT_CACHED_ITEMS);
+    this.dataVersion = this.readDataVersion();
   }
 
   private readonly now: () => number;
+
+  /** Users and events the recent-events cache holds (null when it is off), and item records held. */
+  cacheStats(): { readonly recentEvents: { users: number; events: number; heldFor: (userId: string) => number | undefined } | null; readonly items: number } {
+    const cache = this.recentEvents;
+    return { recentEvents: cache === undefined ? null : { ...cache.stats, heldFor: (userId) => cache.heldFor(userId) }, items: this.items.size };
+  }
+
+  private statement<Params extends unknown[], Row>(sql: string): Database.Statement<Params, Row> {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as unknown as Database.Statement<Params, Row>;
+  }
+
+  private readDataVersion(): number {
+    return this.statement<[], number>('PRAGMA data_version').pluck().get() as number;
+  }
+
+  /** Clears what memory holds when another connection has committed since the last look (a cheap pragma). */
+  private syncWithOtherWriters(): void {
+    const version = this.readDataVersion();
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    this.recentEvents?.clear();
+    this.items.clear();
+  }
 
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
@@ -149,7 +206,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   async deleteUser(id: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM users WHERE id = ?').run(id).changes > 0;
+    const deleted = this.db.prepare('DELETE FROM users WHERE id = ?').run(id).changes > 0;
+    this.recentEvents?.drop(id);
+    return deleted;
   }
 
   async upsertItems(items: readonly ItemInput[]): Promise<{ inserted: number; updated: number }> {
@@ -168,7 +227,7 @@ export class SqliteEventStore implements EventStore {
     );
     const clearCategories = this.db.prepare('DELETE FROM item_categories WHERE item_id = ?');
     const addCategory = this.db.prepare('INSERT OR IGNORE INTO item_categories (item_id, category) VALUES (?, ?)');
-    return this.db.transaction(() => {
+    const result = this.db.transaction(() => {
       let inserted = 0;
       for (const item of items) {
         if (!exists.get(item.id)) inserted++;
@@ -179,11 +238,23 @@ export class SqliteEventStore implements EventStore {
       }
       return { inserted, updated: items.length - inserted };
     })();
+    for (const item of items) this.items.drop(item.id);
+    return result;
   }
 
   async getItem(id: string): Promise<ItemRecord | null> {
-    const row = this.db.prepare<[string], ItemRow>('SELECT * FROM items WHERE id = ?').get(id);
-    return row ? toItem(row) : null;
+    return this.itemRecord(id);
+  }
+
+  private itemRecord(id: string): ItemRecord | null {
+    this.syncWithOtherWriters();
+    const cached = this.items.get(id);
+    if (cached !== undefined) return cached;
+    const row = this.statement<[string], ItemRow>('SELECT * FROM items WHERE id = ?').get(id);
+    if (!row) return null;
+    const record = toItem(row);
+    this.items.set(record);
+    return record;
   }
 
   async listItems(options: ListOptions & { readonly category?: string }): Promise<Page<ItemRecord>> {
@@ -202,15 +273,18 @@ export class SqliteEventStore implements EventStore {
   }
 
   async deleteItem(id: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM items WHERE id = ?').run(id).changes > 0;
+    const deleted = this.db.prepare('DELETE FROM items WHERE id = ?').run(id).changes > 0;
+    // Its events went with it (ON DELETE CASCADE).
+    this.items.drop(id);
+    this.recentEvents?.dropItem(id);
+    return deleted;
   }
 
   async itemCategories(ids: readonly string[]): Promise<Map<string, readonly string[]>> {
-    const get = this.db.prepare<[string], { categories: string }>('SELECT categories FROM items WHERE id = ?');
     const result = new Map<string, readonly string[]>();
     for (const id of new Set(ids)) {
-      const row = get.get(id);
-      if (row) result.set(id, JSON.parse(row.categories) as string[]);
+      const record = this.itemRecord(id);
+      if (record !== null) result.set(id, record.categories);
     }
     return result;
   }
@@ -223,15 +297,25 @@ export class SqliteEventStore implements EventStore {
     const insert = this.db.prepare(
       `INSERT OR IGNORE INTO events (event_key, user_id, item_id, type, value, timestamp_ms) VALUES (?, ?, ?, ?, ?, ?)`,
     );
-    return this.db.transaction(() => {
+    const stored: EventRecord[] = [];
+    const result = this.db.transaction(() => {
+      stored.length = 0;
       let inserted = 0;
       for (const event of events) {
         ensureUser.run(event.userId, now, now);
         ensureItem.run(event.itemId, now, now);
-        inserted += insert.run(eventKey(event), event.userId, event.itemId, event.type, event.value ?? null, event.timestampMs).changes;
+        const key = eventKey(event);
+        const run = insert.run(key, event.userId, event.itemId, event.type, event.value ?? null, event.timestampMs);
+        inserted += run.changes;
+        if (run.changes > 0 && this.recentEvents !== undefined) {
+          stored.push(toEvent({ sequence: Number(run.lastInsertRowid), event_key: key, user_id: event.userId, item_id: event.itemId, type: event.type, value: event.value ?? null, timestamp_ms: event.timestampMs }));
+        }
       }
       return { inserted, duplicates: events.length - inserted };
     })();
+    // Committed: the held users' newest events now include these, exactly as a read would return them.
+    for (const record of stored) this.recentEvents?.append(record);
+    return result;
   }
 
   async listEvents(query: EventQuery): Promise<Page<EventRecord>> {
@@ -265,20 +349,34 @@ export class SqliteEventStore implements EventStore {
       conditions.push('item_id = ?');
       params.push(query.itemId);
     }
-    return this.db.prepare(`DELETE FROM events WHERE ${conditions.join(' AND ')}`).run(...params).changes;
+    const deleted = this.db.prepare(`DELETE FROM events WHERE ${conditions.join(' AND ')}`).run(...params).changes;
+    if (query.userId !== undefined) this.recentEvents?.drop(query.userId);
+    else this.recentEvents?.dropItem(query.itemId!);
+    return deleted;
   }
 
   async userEvents(userId: string, options: { readonly limit?: number } = {}): Promise<readonly EventRecord[]> {
     if (options.limit === undefined) {
-      return this.db.prepare<[string], EventRow>('SELECT * FROM events WHERE user_id = ? ORDER BY timestamp_ms, sequence').all(userId).map(toEvent);
+      return this.statement<[string], EventRow>('SELECT * FROM events WHERE user_id = ? ORDER BY timestamp_ms, sequence').all(userId).map(toEvent);
     }
     checkLimit(options.limit);
-    // The newest `limit` through the (user_id, timestamp_ms) index, then back to oldest first.
-    return this.db
-      .prepare<[string, number], EventRow>(
-        'SELECT * FROM (SELECT * FROM events WHERE user_id = ? ORDER BY timestamp_ms DESC, sequence DESC LIMIT ?) ORDER BY timestamp_ms, sequence',
-      )
-      .all(userId, options.limit)
+    const cache = this.recentEvents;
+    if (cache === undefined || options.limit > cache.options.eventsPerUser) return this.newestEvents(userId, options.limit);
+    this.syncWithOtherWriters();
+    const held = cache.get(userId, options.limit);
+    if (held !== undefined) return held;
+    // One bounded read fills the entry, whatever limit this call asked for.
+    const newest = this.newestEvents(userId, cache.options.eventsPerUser);
+    cache.fill(userId, newest);
+    return newest.slice(Math.max(0, newest.length - options.limit));
+  }
+
+  /** The newest `limit` events through the (user_id, timestamp_ms) index, then back to oldest first. */
+  private newestEvents(userId: string, limit: number): EventRecord[] {
+    return this.statement<[string, number], EventRow>(
+      'SELECT * FROM (SELECT * FROM events WHERE user_id = ? ORDER BY timestamp_ms DESC, sequence DESC LIMIT ?) ORDER BY timestamp_ms, sequence',
+    )
+      .all(userId, limit)
       .map(toEvent);
   }
 
