@@ -243,11 +243,22 @@ export class SqliteEventStore implements EventStore {
   }
 
   async getItem(id: string): Promise<ItemRecord | null> {
+    this.syncWithOtherWriters();
     return this.itemRecord(id);
   }
 
-  private itemRecord(id: string): ItemRecord | null {
+  async getItems(ids: readonly string[]): Promise<Map<string, ItemRecord>> {
     this.syncWithOtherWriters();
+    const result = new Map<string, ItemRecord>();
+    for (const id of new Set(ids)) {
+      const record = this.itemRecord(id);
+      if (record !== null) result.set(id, record);
+    }
+    return result;
+  }
+
+  /** An item's record from memory, else the database (callers check for other writers first, once per call). */
+  private itemRecord(id: string): ItemRecord | null {
     const cached = this.items.get(id);
     if (cached !== undefined) return cached;
     const row = this.statement<[string], ItemRow>('SELECT * FROM items WHERE id = ?').get(id);
@@ -281,6 +292,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async itemCategories(ids: readonly string[]): Promise<Map<string, readonly string[]>> {
+    this.syncWithOtherWriters();
     const result = new Map<string, readonly string[]>();
     for (const id of new Set(ids)) {
       const record = this.itemRecord(id);

@@ -62,6 +62,7 @@ test('sqlite cache: random writes and reads of a cached store equal an uncached 
         assert.deepEqual(await cached.userEvents(user, { limit }), await plain.userEvents(user, { limit }), `step ${step}: ${user}, limit ${limit}`);
         assert.deepEqual(await cached.getItem(item), await plain.getItem(item), `step ${step}: item ${item}`);
         assert.deepEqual(await cached.itemCategories(items), await plain.itemCategories(items), `step ${step}: categories`);
+        assert.deepEqual(await cached.getItems(items), await plain.getItems(items), `step ${step}: items`);
       }
       const stats = cached.cacheStats().recentEvents!;
       assert.ok(stats.events <= 40, `step ${step}: the cache holds ${stats.events} events, over its bound of 40`);
