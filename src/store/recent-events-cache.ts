@@ -18,7 +18,7 @@ import type { EventRecord } from './event-store.js';
 export interface RecentEventsCacheOptions {
   /** Newest events kept per user; a read asking for more goes to the database. */
   readonly eventsPerUser: number;
-  /** Events kept over all users (about 150 bytes each); least recently used users go first. */
+  /** Events kept over all users (about 200 bytes each); least recently used users go first. */
   readonly maxEvents: number;
 }
 

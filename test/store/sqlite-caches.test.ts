@@ -91,3 +91,28 @@ test('sqlite cache: a user with many events is held as their newest eventsPerUse
     await close();
   }
 });
+
+test('sqlite group commit: batches sent together are committed together, each counted as if alone, and writes keep call order', async () => {
+  const { cached, plain, close } = pair({ eventsPerUser: 10, maxEvents: 100 });
+  try {
+    const e = (userId: string, itemId: string, timestampMs: number) => ({ userId, itemId, type: 'view', timestampMs });
+    const results = await Promise.all([
+      cached.insertEvents([e('u1', 'a', 1), e('u1', 'b', 2)]),
+      cached.insertEvents([e('u1', 'b', 2), e('u2', 'a', 3)]),
+      cached.insertEvents([e('u1', 'a', 1)]),
+    ]);
+    assert.deepEqual(results, [{ inserted: 2, duplicates: 0 }, { inserted: 1, duplicates: 1 }, { inserted: 0, duplicates: 1 }]);
+    // A delete called before the insert's commit still comes after it.
+    const pending = cached.insertEvents([e('u3', 'c', 4)]);
+    const deleted = await cached.deleteEvents({ userId: 'u3' });
+    assert.deepEqual(await pending, { inserted: 1, duplicates: 0 });
+    assert.equal(deleted, 1);
+    assert.deepEqual((await plain.userEvents('u3', { limit: 10 })).length, 0);
+    // An invalid batch fails alone, at once; the others are stored.
+    await assert.rejects(cached.insertEvents([{ userId: '', itemId: 'a', type: 'view', timestampMs: 1 }]), /userId/);
+    assert.deepEqual((await plain.userEvents('u1', { limit: 10 })).map((x) => x.itemId), ['a', 'b']);
+    assert.deepEqual(await plain.counts(), { users: 3, items: 3, events: 3 });
+  } finally {
+    await close();
+  }
+});
