@@ -38,6 +38,8 @@ export interface LoadPhase {
   readonly connections: number;
   /** Requests per second offered over all connections; absent for saturation. */
   readonly rate?: number;
+  /** 'users': only user recommendations, each training user once, then stop (a warm-up that fills the caches). */
+  readonly mix?: 'users';
 }
 
 export interface PhaseFigures {
@@ -74,7 +76,7 @@ let nextUser = rng.nextInt(plan.userIds.length);
 const failures: { status: number; body: string }[] = [];
 
 function nextRequest(): autocannon.Request {
-  const draw = rng.nextInt(10);
+  const draw = phase.mix === 'users' ? 9 : rng.nextInt(10);
   if (draw === 0) {
     issued.session++;
     const history = pick(plan.sessions);
@@ -98,7 +100,7 @@ const result = await autocannon({
   title: phase.title,
   url: plan.url,
   connections: phase.connections,
-  duration: phase.seconds,
+  ...(phase.mix === 'users' ? { amount: plan.userIds.length } : { duration: phase.seconds }),
   ...(phase.rate !== undefined ? { overallRate: phase.rate } : {}),
   requests: [
     {

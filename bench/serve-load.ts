@@ -14,7 +14,8 @@
  * child process. The load generator (serve-load-client.ts: autocannon, in a
  * process of its own) then sends the mix of that file — 80 % known-user
  * recommendations, 10 % session recommendations, 10 % event batches — in
- * phases of --seconds each, after a warm-up:
+ * phases of --seconds each, after a warm-up (every training user asked for once, then
+ * 10 s of the mix):
  *
  *   saturation  every connection sends its next request when the last is answered;
  *   rate        --rate requests per second offered over all connections;
@@ -194,7 +195,9 @@ for (const version of versionsOf) {
     const planPath = join(workDir, `load-plan-${version.model}.json`);
     const plan: LoadPlan = { url: server.url, readKey: READ_KEY, adminKey: ADMIN_KEY, n: Number(args.n), userIds: data.userIds, itemIds: data.itemIds, sessions, seed: 1 };
     writeFileSync(planPath, JSON.stringify(plan));
-    // Warm-up: the first requests compile the hot paths and fill the caches.
+    // Warm-up: every training user once (a server that has been up a while has seen its users), then
+    // the mix for a while, so that the hot paths are compiled.
+    await phase(planPath, { title: 'warm-up: every user once', seconds, connections, mix: 'users' });
     await phase(planPath, { title: 'warm-up', seconds: Math.min(10, seconds), connections });
     const phases = [await phase(planPath, { title: 'saturation', seconds, connections }), await phase(planPath, { title: `rate ${rate}/s`, seconds, connections, rate })];
     let swap: object | undefined;

@@ -23,7 +23,7 @@ export function describeStoreLocation(spec: string): string {
  * `sqlite` applies to a SQLite file only: a PostgreSQL store may be written by other replicas, which
  * an in-memory copy of its events would not see, so it reads the database every time.
  */
-export async function openEventStore(spec: string, sqlite: Pick<SqliteStoreOptions, 'recentEvents'> = {}): Promise<EventStore> {
+export async function openEventStore(spec: string, sqlite: Pick<SqliteStoreOptions, 'recentEvents' | 'synchronous'> = {}): Promise<EventStore> {
   if (!isPostgresUrl(spec)) return new SqliteEventStore(spec, Date.now, sqlite);
   // Loaded only when asked for, so SQLite users never load the PostgreSQL client.
   const { PostgresEventStore } = await import('../store/postgres-store.js');

@@ -37,6 +37,7 @@ interface ServeOptions {
   popularCache: number;
   maxUserEvents: number;
   userHistoryCache: number;
+  sqliteSynchronous: 'full' | 'normal';
   scoreBatch: number;
   scoreBatchWindow: number;
   logLevel: string;
@@ -104,6 +105,11 @@ export function serveCommand(): Command {
       parseInteger('--user-history-cache'),
       DEFAULT_RECENT_EVENTS_CACHE.maxEvents,
     )
+    .addOption(
+      new Option('--sqlite-synchronous <mode>', "SQLite: 'full' waits for the disk at every commit (acknowledged events survive a power loss); 'normal' does not (they survive a killed server, not a crashed machine)")
+        .choices(['full', 'normal'])
+        .default('full'),
+    )
     .option('--score-batch <rows>', "most concurrent requests scored in one call ('1': each alone)", parseInteger('--score-batch'), DEFAULT_SCORE_BATCHING.maxRows)
     .addOption(
       new Option('--score-batch-window <duration>', "how long a request waits for others to be scored with ('0': only those arriving in the same event-loop turn)")
@@ -138,6 +144,7 @@ export function serveCommand(): Command {
       if (options.userHistoryCache < 0) throw new Error(`--user-history-cache must be 0 or more, got ${options.userHistoryCache}`);
       const store = await openEventStore(storeSpec, {
         recentEvents: options.userHistoryCache === 0 ? false : { eventsPerUser: options.maxUserEvents, maxEvents: options.userHistoryCache },
+        synchronous: options.sqliteSynchronous,
       });
       const app = await buildApp({
         store,
