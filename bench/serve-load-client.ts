@@ -55,6 +55,10 @@ export interface PhaseFigures {
   readonly non2xx: number;
   readonly errors: number;
   readonly timeouts: number;
+  /** CPU time this load generator used per request (all its threads), in µs. */
+  readonly clientCpuUsPerRequest: number;
+  /** CPU time the server process used per request (all its threads), in µs; filled in by serve-load.ts. */
+  readonly serverCpuUsPerRequest?: number;
   /** The first few failed responses. */
   readonly failures: readonly { readonly status: number; readonly body: string }[];
   /** Responses by status code. */
@@ -96,6 +100,7 @@ function nextRequest(): autocannon.Request {
   return { method: 'GET', path: `/v1/users/${encodeURIComponent(user)}/recommendations?n=${plan.n}`, headers: { 'x-api-key': plan.readKey } };
 }
 
+const cpuBefore = process.cpuUsage();
 const result = await autocannon({
   title: phase.title,
   url: plan.url,
@@ -112,6 +117,7 @@ const result = await autocannon({
     },
   ],
 });
+const cpu = process.cpuUsage(cpuBefore);
 const total = issued.user + issued.session + issued.events;
 const figures: PhaseFigures = {
   phase: phase.title,
@@ -125,6 +131,7 @@ const figures: PhaseFigures = {
   non2xx: result.non2xx,
   errors: result.errors,
   timeouts: result.timeouts,
+  clientCpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, result.requests.total)),
   failures,
   statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats as unknown as Record<string, { count: number }>).map(([code, stats]) => [code, stats.count])),
 };

@@ -22,12 +22,15 @@
  *   swap        (EASE) the rate again, with CURRENT pointed at the second version and a
  *               reload asked for a third of the way in, and a rollback two thirds of the way in.
  *
- * Every response must be a 2xx. Prints JSON, then a table. The server and the
- * load generator share this machine's cores, so the figures are a floor for a
- * server on its own machine.
+ * Every response must be a 2xx. Prints JSON, then a table, with the CPU time
+ * the server process and the load generator used per request (all threads;
+ * from /proc and process.cpuUsage): unlike requests per second, it hardly
+ * depends on what else the machine is running. The server and the load
+ * generator share this machine's cores, so the rates are a floor for a server
+ * on its own machine.
  */
-import { spawn, execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,7 +141,15 @@ const sessions = Array.from({ length: 500 }, (_, k) => Array.from(data.matrix.ro
 await store.close();
 
 // 3. One server per model, in its own process; the load generator in another.
-async function startServer(model: string, modelDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+/** CPU time a process has used (user + system, all threads), in µs, from /proc (Linux). */
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString());
+function processCpuUs(pid: number): number {
+  // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
+}
+
+async function startServer(model: string, modelDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   // A fresh copy of the store for each server: the event batches of one run do not change the next one's data.
   const dataDir = join(workDir, `serve-${model}`);
   rmSync(dataDir, { recursive: true, force: true });
@@ -165,6 +176,7 @@ async function startServer(model: string, modelDir: string): Promise<{ url: stri
   });
   return {
     url,
+    pid: server.pid!,
     stop: async () => {
       server.kill('SIGTERM');
       await exited;
@@ -173,11 +185,13 @@ async function startServer(model: string, modelDir: string): Promise<{ url: stri
 }
 
 const run = promisify(execFile);
-async function phase(planPath: string, spec: LoadPhase): Promise<PhaseFigures> {
+async function phase(planPath: string, spec: LoadPhase, serverPid: number): Promise<PhaseFigures> {
   const phasePath = join(workDir, 'load-phase.json');
   writeFileSync(phasePath, JSON.stringify(spec));
+  const cpuBefore = processCpuUs(serverPid);
   const { stdout } = await run(process.execPath, [join(benchDir, 'serve-load-client.js'), planPath, phasePath], { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout) as PhaseFigures;
+  const figures = JSON.parse(stdout) as PhaseFigures;
+  return { ...figures, serverCpuUsPerRequest: Math.round((processCpuUs(serverPid) - cpuBefore) / Math.max(1, figures.requests)) };
 }
 
 async function admin(url: string, path: string): Promise<{ status: number; body: any; ms: number }> {
@@ -197,12 +211,15 @@ for (const version of versionsOf) {
     writeFileSync(planPath, JSON.stringify(plan));
     // Warm-up: every training user once (a server that has been up a while has seen its users), then
     // the mix for a while, so that the hot paths are compiled.
-    await phase(planPath, { title: 'warm-up: every user once', seconds, connections, mix: 'users' });
-    await phase(planPath, { title: 'warm-up', seconds: Math.min(10, seconds), connections });
-    const phases = [await phase(planPath, { title: 'saturation', seconds, connections }), await phase(planPath, { title: `rate ${rate}/s`, seconds, connections, rate })];
+    await phase(planPath, { title: 'warm-up: every user once', seconds, connections, mix: 'users' }, server.pid);
+    await phase(planPath, { title: 'warm-up', seconds: Math.min(10, seconds), connections }, server.pid);
+    const phases = [
+      await phase(planPath, { title: 'saturation', seconds, connections }, server.pid),
+      await phase(planPath, { title: `rate ${rate}/s`, seconds, connections, rate }, server.pid),
+    ];
     let swap: object | undefined;
     if (version.second !== null && args.swap) {
-      const swapRun = phase(planPath, { title: `swap + rollback at ${rate}/s`, seconds, connections, rate });
+      const swapRun = phase(planPath, { title: `swap + rollback at ${rate}/s`, seconds, connections, rate }, server.pid);
       await sleep((seconds * 1000) / 3);
       await writeCurrentPointer(version.modelDir, version.second);
       const reload = await admin(server.url, '/v1/admin/models/reload');
@@ -241,11 +258,13 @@ const report = {
 };
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 const lines = [`\n${report.dataset}, ${report.engine}, ${connections} connections, ${seconds} s per phase, server args '${report.serverArgs}'`];
-lines.push(`${'model'.padEnd(9)} ${'phase'.padEnd(26)} ${'req/s'.padStart(7)} ${'rec/s'.padStart(7)} ${'p50'.padStart(6)} ${'p99'.padStart(6)} ${'p99.9'.padStart(6)} ${'max'.padStart(6)} ${'failed'.padStart(6)}`);
+lines.push(`${'model'.padEnd(9)} ${'phase'.padEnd(26)} ${'req/s'.padStart(7)} ${'rec/s'.padStart(7)} ${'p50'.padStart(6)} ${'p99'.padStart(6)} ${'p99.9'.padStart(6)} ${'max'.padStart(6)} ${'failed'.padStart(6)} ${'server µs/req'.padStart(13)} ${'client µs/req'.padStart(13)}`);
 for (const entry of reports as { model: string; phases: PhaseFigures[] }[]) {
   for (const p of entry.phases) {
     const ms = [p.latencyMs.p50, p.latencyMs.p99, p.latencyMs.p99_9, p.latencyMs.max].map((v) => v.toFixed(0).padStart(6));
-    lines.push(`${entry.model.padEnd(9)} ${p.phase.padEnd(26)} ${String(p.requestsPerSecond).padStart(7)} ${String(p.recommendationsPerSecond).padStart(7)} ${ms.join(' ')} ${String(failed(p)).padStart(6)}`);
+    lines.push(
+      `${entry.model.padEnd(9)} ${p.phase.padEnd(26)} ${String(p.requestsPerSecond).padStart(7)} ${String(p.recommendationsPerSecond).padStart(7)} ${ms.join(' ')} ${String(failed(p)).padStart(6)} ${String(p.serverCpuUsPerRequest).padStart(13)} ${String(p.clientCpuUsPerRequest).padStart(13)}`,
+    );
   }
 }
 process.stdout.write(lines.join('\n') + '\n');
