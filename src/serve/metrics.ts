@@ -72,6 +72,24 @@ export class ServiceMetrics {
     this.modelSwaps.inc({ reason });
   }
 
+  /** Score calls and the rows they scored, read when scraped: rows per call above 1 is requests batched together (score-batcher.ts). */
+  watchScoring(stats: () => { readonly calls: number; readonly rows: number }): void {
+    for (const [name, help, pick] of [
+      ['recoder_score_calls_total', 'Calls to a model\'s score (one per batch of concurrent requests)', (s: { calls: number }) => s.calls],
+      ['recoder_scored_rows_total', 'Rows (users, sessions, items for similar-items) scored', (s: { rows: number }) => s.rows],
+    ] as const) {
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(pick(stats() as { calls: number; rows: number }));
+        },
+      });
+    }
+  }
+
   countTraining(outcome: 'published' | 'failed'): void {
     this.trainingRuns.inc({ outcome });
   }

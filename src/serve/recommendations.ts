@@ -35,6 +35,7 @@ import { explainModelItems, popularExplanation, type ExplainedHistory, type Expl
 import type { RecommendationSource } from './metrics.js';
 import type { ModelSlot, ServedModel } from './model-slot.js';
 import { PopularItemsCache } from './popular-cache.js';
+import { ScoreBatcher, type ScoreBatchingOptions } from './score-batcher.js';
 
 export interface RankOptions {
   readonly n: number;
@@ -77,6 +78,8 @@ export interface RecommendationServiceOptions {
   readonly now?: () => number;
   /** Most recent events of a user read per request (issue 16, item 6); default: all. */
   readonly maxUserEvents?: number;
+  /** Concurrent requests scored in one call (score-batcher.ts); default DEFAULT_SCORE_BATCHING, maxRows 1 for off. */
+  readonly scoreBatching?: ScoreBatchingOptions;
 }
 
 /** float32 scores carry about 7 significant digits; more would be noise in the JSON. */
@@ -127,6 +130,7 @@ function modelSource(served: ServedModel, trainingUser: boolean): Recommendation
 export class RecommendationService {
   private readonly now: () => number;
   private readonly popularCache: PopularItemsCache;
+  readonly batcher: ScoreBatcher;
 
   constructor(
     private readonly store: EventStore,
@@ -135,6 +139,7 @@ export class RecommendationService {
   ) {
     this.now = options.now ?? Date.now;
     this.popularCache = new PopularItemsCache(store, { ttlMs: options.popularCacheMs, now: this.now });
+    this.batcher = new ScoreBatcher(options.scoreBatching);
   }
 
   async forUser(userId: string, options: RankOptions): Promise<RecommendationResult> {
@@ -230,7 +235,7 @@ export class RecommendationService {
     explained: ExplainedHistory = 'history',
   ): Promise<RecommendedItem[]> {
     const nItems = served.model.nItems;
-    const scores = served.model.score(query);
+    const scores = await this.batcher.score(served.model, query);
     const excluded = [...excludeCols, ...this.columnsOf(served, options.excludeItemIds)];
     const exclude = csrFromCoo(1, nItems, new Int32Array(excluded.length), excluded, null, 'max');
     const wanted = options.offset + options.n;
@@ -285,9 +290,9 @@ export class RecommendationService {
   }
 
   private async withAttributes(served: ServedModel | null, items: RecommendedItem[]): Promise<RecommendedItem[]> {
-    const records = await Promise.all(items.map((item) => this.store.getItem(item.id)));
-    return items.map((item, i) => {
-      const stored = records[i];
+    const records = await this.store.getItems(items.map((item) => item.id));
+    return items.map((item) => {
+      const stored = records.get(item.id);
       let attributes: Readonly<Record<string, unknown>> | null | undefined = stored !== null && stored !== undefined ? stored.attributes : undefined;
       if (attributes === undefined && served !== null) {
         const col = served.itemIndex.get(item.id);
