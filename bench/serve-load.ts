@@ -4,7 +4,7 @@
  *
  *   node dist/bench/serve-load.js [--dataset ml-1m] [--models ease,mult-vae] [--rate 2000]
  *     [--connections 32] [--seconds 15] [--n 10] [--work-dir DIR] [--server-args '...']
- *     [--cli PATH] [--profile-dir DIR] [--vae-epochs 3] [--no-swap]
+ *     [--cli PATH] [--profile-dir DIR] [--vae-epochs 3] [--no-swap] [--background-load N]
  *
  * Puts the dataset's interactions into a SQLite event store (every rated movie
  * a 'view' event; kept in --work-dir for the next run), trains each model on
@@ -41,6 +41,7 @@ import { prepareData } from '../src/experiment/prepare.js';
 import { listVersions, writeCurrentPointer } from '../src/serve/model-versions.js';
 import { trainFromStore } from '../src/serve/training.js';
 import { SqliteEventStore } from '../src/store/sqlite-store.js';
+import { backgroundLoadCount, startBackgroundLoad } from './background-load.js';
 import type { LoadPhase, LoadPlan, PhaseFigures } from './serve-load-client.js';
 
 const { values: args } = parseArgs({
@@ -61,9 +62,12 @@ const { values: args } = parseArgs({
     // Where the server writes a V8 CPU profile (node --cpu-prof); bench/cpu-profile-summary.ts tables it.
     'profile-dir': { type: 'string' },
     swap: { type: 'boolean', default: true },
+    // N CPU-bound processes beside the server and the load generator for the whole run (issue 18).
+    'background-load': { type: 'string', default: '0' },
   },
   allowNegative: true,
 });
+const backgroundLoad = startBackgroundLoad(backgroundLoadCount(args['background-load']));
 const connections = Number(args.connections);
 const seconds = Number(args.seconds);
 const rate = Number(args.rate);
@@ -243,6 +247,7 @@ for (const version of versionsOf) {
   }
 }
 
+backgroundLoad.stop();
 const report = {
   benchmark: 'serve-load',
   dataset: args.dataset,
@@ -254,6 +259,8 @@ const report = {
   serverArgs: args['server-args'],
   cli,
   machine: { cpus: cpus().length, node: process.version },
+  /** CPU-bound processes run beside the server and the load generator (--background-load). */
+  backgroundLoad: backgroundLoad.processes,
   models: reports,
 };
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');
