@@ -9,6 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface BackgroundLoad {
   readonly processes: number;
+  /** The busy processes' ids. */
+  readonly pids: readonly number[];
   stop(): void;
 }
 
@@ -36,5 +38,5 @@ export function startBackgroundLoad(processes: number): BackgroundLoad {
       process.exit(130);
     });
   }
-  return { processes, stop };
+  return { processes, pids: children.map((child) => child.pid!), stop };
 }
