@@ -14,8 +14,13 @@ import { multDaeFactory } from './autoencoders/mult-dae.js';
 import { multVaeFactory } from './autoencoders/mult-vae.js';
 import { popularityFactory } from './baselines/popularity.js';
 import { recVaeFactory } from './autoencoders/recvae.js';
+// Sequence models: GRU
+import { gru4recFactory } from './sequential/gru4rec.js';
 
-const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory];
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory,
+  // Sequence models: GRU
+  gru4recFactory,
+];
 
 const factories = new Map<string, ModelFactory>();
 

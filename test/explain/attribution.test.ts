@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import { sequenceOf, sequencesFromLists } from '../../src/data/sequences.js';
-import { interactionsOnly, type ScoreQuery } from '../../src/data/training-data.js';
+import type { ScoreQuery } from '../../src/data/training-data.js';
 import { attributeScores, rankedReasons, topReasons } from '../../src/explain/attribution.js';
 import { leaveOneOutQuery, leaveOneOutWeights } from '../../src/explain/leave-one-out.js';
 import type { Recommender } from '../../src/models/model.js';
 import { getModelFactory, listModelFactories } from '../../src/models/registry.js';
 import { SMALL_MODEL_SETTINGS } from '../../test-support/small-model-settings.js';
+import { orderedQuery, orderedTrainingData } from '../../test-support/ordered-data.js';
 
 const USERS = 40;
 const ITEMS = 30;
@@ -40,13 +41,14 @@ async function fitted(name: string): Promise<{ model: Recommender; train: CsrMat
   const factory = getModelFactory(name);
   const train = generated(factory.predictsRatings);
   const model = factory.create(SMALL_SETTINGS[name] ?? {});
-  await model.fit(interactionsOnly(train), { seed: 3 });
+  // With the rows as ordered sequences, so that sequence models run here too (the others ignore them).
+  await model.fit(orderedTrainingData(train), { seed: 3 });
   return { model, train };
 }
 
 /** Training user 4's row (a known user) and its training index. */
 function knownUserQuery(train: CsrMatrix): ScoreQuery {
-  return { histories: train.selectRows([3, 4]), users: Int32Array.of(3, 4) };
+  return orderedQuery({ histories: train.selectRows([3, 4]), users: Int32Array.of(3, 4) });
 }
 
 // User 4 has the taste of items 0..14: most of these targets score non-zero for it, 22 does not.
@@ -88,7 +90,7 @@ test("ease: an item's share is its row of B at the target, seen as a one-item hi
   const query = knownUserQuery(train);
   const attribution = attributeScores(model, query, 1, TARGETS);
   for (let h = 0; h < attribution.items.length; h++) {
-    const alone = model.score({ histories: csrFromCoo(1, ITEMS, [0], [attribution.items[h]!], [1]) });
+    const alone = model.score(orderedQuery({ histories: csrFromCoo(1, ITEMS, [0], [attribution.items[h]!], [1]) }));
     TARGETS.forEach((t, j) => close(attribution.weights[h * TARGETS.length + j]!, alone[t]!, Math.abs(alone[t]!), `item ${attribution.items[h]} → ${t}`));
   }
 });
@@ -100,13 +102,13 @@ function explicitWithout(model: Recommender, query: ScoreQuery, row: number, p: 
   cols.splice(p, 1);
   values.splice(p, 1);
   const histories = csrFromCoo(1, ITEMS, new Array(cols.length).fill(0), cols, values);
-  return model.score({ histories, ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) });
+  return model.score(orderedQuery({ histories, ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) }));
 }
 
 for (const factory of listModelFactories().filter((f) => f.name in SMALL_SETTINGS)) {
   test(`${factory.name}: leave-one-out weights from one batched pass equal explicit one-item-removed re-scorings`, async () => {
     const { model, train } = await fitted(factory.name);
-    for (const query of [knownUserQuery(train), { histories: train.selectRows([4]), users: Int32Array.of(-1) }]) {
+    for (const query of [knownUserQuery(train), orderedQuery({ histories: train.selectRows([4]), users: Int32Array.of(-1) })]) {
       const row = query.histories.nRows - 1;
       let calls = 0;
       const counting: Recommender = Object.assign(Object.create(model) as Recommender, {
@@ -117,7 +119,7 @@ for (const factory of listModelFactories().filter((f) => f.name in SMALL_SETTING
       });
       const loo = leaveOneOutWeights(counting, query, row, TARGETS);
       assert.equal(calls, 1, 'one forward pass for the whole history');
-      const full = model.score({ histories: query.histories.selectRows([row]), ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) });
+      const full = model.score(orderedQuery({ histories: query.histories.selectRows([row]), ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) }));
       assert.deepEqual(Array.from(loo.items), Array.from(query.histories.rowIndices(row)));
       for (let p = 0; p < loo.items.length; p++) {
         const without = explicitWithout(model, query, row, p);
