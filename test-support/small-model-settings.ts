@@ -16,4 +16,5 @@ export const SMALL_MODEL_SETTINGS: Readonly<Record<string, Readonly<Record<strin
   cdae: { hidden: 8, epochs: 3, batchSize: 16 },
   // Sequence models: GRU
   gru4rec: { hidden: 8, maxLength: 5, epochs: 3, batchSize: 16 },
+  svae: { itemEmbedding: 8, rnnSize: 8, hidden: 8, latent: 4, maxLength: 5, epochs: 3, batchSize: 16 },
 };

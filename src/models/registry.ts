@@ -16,10 +16,12 @@ import { popularityFactory } from './baselines/popularity.js';
 import { recVaeFactory } from './autoencoders/recvae.js';
 // Sequence models: GRU
 import { gru4recFactory } from './sequential/gru4rec.js';
+import { svaeFactory } from './sequential/svae.js';
 
 const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory,
   // Sequence models: GRU
   gru4recFactory,
+  svaeFactory,
 ];
 
 const factories = new Map<string, ModelFactory>();

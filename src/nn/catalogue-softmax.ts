@@ -12,7 +12,7 @@
  * hidden rows, does one GEMM, the engine's fused softmaxCrossEntropyRows, then
  * ∂W += ∂logitsᵀ·h, ∂b += Σ ∂logits, ∂h = ∂logits·W, scattered back to the slots.
  */
-import type { Backend } from '../engine/backend.js';
+import type { Backend, CsrOperand } from '../engine/backend.js';
 import type { Parameter } from './parameter.js';
 import { ScratchBuffer } from './scratch.js';
 import { oneHotRows } from './sequence-windows.js';
@@ -52,10 +52,12 @@ export class CatalogueSoftmax {
 
   /**
    * The loss above for the rows `slots` of `hidden` (rows × H) with next items targets[slots[k]]
-   * (targets indexed like hidden's rows); adds ∂loss/∂W and ∂loss/∂b to the parameters' grads
-   * and ∂loss/∂hidden into `gradHidden` (rows × H, added to). Returns the loss.
+   * (targets indexed like hidden's rows) — or, given a function, with the multinomial targets it
+   * returns for a chunk of slots (chunk length × items, weighted: loss = scale·Σ −x·log p, as
+   * softmaxCrossEntropyRows) — adds ∂loss/∂W and ∂loss/∂b to the parameters' grads and
+   * ∂loss/∂hidden into `gradHidden` (rows × H, added to). Returns the loss.
    */
-  lossAndGradient(hidden: Float32Array, slots: Int32Array, targets: Int32Array, scale: number, gradHidden: Float32Array): number {
+  lossAndGradient(hidden: Float32Array, slots: Int32Array, targets: Int32Array | ((chunk: Int32Array) => CsrOperand), scale: number, gradHidden: Float32Array): number {
     const b = this.backend;
     const [items, h] = [this.items, this.width];
     let loss = 0;
@@ -68,7 +70,8 @@ export class CatalogueSoftmax {
       b.gemm(false, true, rows, items, h, 1, x, h, this.weight.value, h, 0, logits, items);
       b.addBias(logits, rows, items, this.bias.value);
       const grad = this.logitGrad.view(rows * items);
-      loss += b.softmaxCrossEntropyRows(logits, oneHotRows(targets, items, chunk), scale, grad);
+      const chunkTargets = typeof targets === 'function' ? targets(chunk) : oneHotRows(targets, items, chunk);
+      loss += b.softmaxCrossEntropyRows(logits, chunkTargets, scale, grad);
       b.gemm(true, false, items, h, rows, 1, grad, items, x, h, 1, this.weight.grad, h);
       b.biasGradient(grad, rows, items, 1, this.bias.grad);
       const gx = this.gatheredGrad.view(rows * h);
