@@ -2,7 +2,7 @@
  * AutoRec in recoder vs AutoRec in PyTorch on the same saved splits.
  *
  *   npx tsc -p . && node dist/bench/autorec-torch.js [--dataset ml-100k] [--variant item] [--seeds 5] [--first-seed 1]
- *       [--epochs 80] [--hidden 500] [--lambda 100] [--learning-rate 0.01] [--batch-size 0] [--threads 2]
+ *       [--epochs 80] [--hidden 500] [--lambda 100] [--learning-rate 0.01] [--batch-size 0] [--threads 2] [--background-load N]
  *
  * For each seed: a random 90/10 rating split (AutoRec's protocol, Sedhain et
  * al. 2015; no validation part: both sides train a fixed number of epochs, no
@@ -37,6 +37,7 @@ import { parseArgs } from 'node:util';
 import { loadSplit, saveSplit } from '../src/data/split-io.js';
 import { makeSplit } from '../src/data/splits/index.js';
 import { describeBackend, getBackend } from '../src/engine/index.js';
+import { backgroundLoadCount, startBackgroundLoad } from './background-load.js';
 import { peerEnvironment } from './peer-support.js';
 import { evaluateRatings } from '../src/eval/evaluate.js';
 import { prepareData } from '../src/experiment/prepare.js';
@@ -55,6 +56,8 @@ const { values: args } = parseArgs({
     'learning-rate': { type: 'string', default: String(defaults['learningRate']) },
     'batch-size': { type: 'string', default: String(defaults['batchSize']) },
     threads: { type: 'string', default: '2' },
+    // N CPU-bound processes beside both sides for the whole run (issue 18): busy figures from the same command.
+    'background-load': { type: 'string', default: '0' },
   },
 });
 
@@ -134,6 +137,7 @@ function runPeer(splitFile: string, seed: number): PeerOutput {
 
 const prepared = await prepareData({ dataset: args.dataset!, implicit: false });
 const workDir = mkdtempSync(join(tmpdir(), 'recoder-autorec-bench-'));
+const backgroundLoad = startBackgroundLoad(backgroundLoadCount(args['background-load']));
 const loadAverageBefore = loadavg();
 const results: SeedResult[] = [];
 let peerInfo: PeerOutput | undefined;
@@ -169,6 +173,7 @@ try {
     );
   }
 } finally {
+  backgroundLoad.stop();
   rmSync(workDir, { recursive: true, force: true });
 }
 
@@ -203,6 +208,8 @@ const summary = {
   epochSpeedRatioTorchOverRecoder: speedRatio,
   epochSpeedRatioOfMeans: torchEpoch.mean / recoderEpoch.mean,
   bar: { rmseNoWorse: recoderRmse.mean <= torchRmse.mean, epochAtLeast3xFaster: speedRatio >= 3 },
+  /** CPU-bound processes run beside both sides (--background-load). */
+  backgroundLoad: backgroundLoad.processes,
   loadAverage: { before: loadAverageBefore, after: loadavg() },
   perSeed: results.map((r) => ({
     seed: r.seed,

@@ -1,7 +1,7 @@
 /**
  * Mult-VAE / Mult-DAE in recoder vs the same models in PyTorch on the same saved split.
  *
- *   node dist/bench/mult-vae-torch.js --model mult-vae|mult-dae [--dataset ml-1m] [--epochs 50] [--seed 1] [--users 600]
+ *   node dist/bench/mult-vae-torch.js --model mult-vae|mult-dae [--dataset ml-1m] [--epochs 50] [--seed 1] [--users 600] [--background-load N]
  *
  * Makes a held-out-users split (every rated movie a positive; N validation and N
  * test users, 80/20 fold-in), saves it, trains the model in recoder (active
@@ -22,6 +22,7 @@ import { evaluateRanking } from '../src/eval/evaluate.js';
 import { multDaeVariant } from '../src/models/autoencoders/mult-dae.js';
 import { multVaeVariant } from '../src/models/autoencoders/mult-vae.js';
 import { multinomialAutoencoderRecommender } from '../src/models/autoencoders/multinomial-autoencoder.js';
+import { backgroundLoadCount, startBackgroundLoad } from './background-load.js';
 import { peerEnvironment, savedHeldOutUsersSplit } from './peer-support.js';
 
 const { values: args } = parseArgs({
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     epochs: { type: 'string', default: '50' },
     seed: { type: 'string', default: '1' },
     users: { type: 'string', default: '600' },
+    // N CPU-bound processes beside both sides for the whole run (issue 18): busy figures from the same command.
+    'background-load': { type: 'string', default: '0' },
     // Mult-VAE's β schedule: the default derives it from the data; 200000 is the notebook's literal ML-20M value.
     'total-anneal-steps': { type: 'string' },
   },
@@ -48,6 +51,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Both systems read the same file.
 const { splitFile, split } = await savedHeldOutUsersSplit(args.dataset!, heldOut, seed);
 
+const backgroundLoad = startBackgroundLoad(backgroundLoadCount(args['background-load']));
 const loadBeforeRecoder = loadavg()[0]!;
 // Fixed epochs on both sides (patience 0: no early stop), the best validated epoch kept.
 const annealSteps = args['total-anneal-steps'] !== undefined ? { totalAnnealSteps: Number(args['total-anneal-steps']) } : {};
@@ -81,6 +85,7 @@ const peer = JSON.parse(peerOutput) as {
 };
 
 const loadAfterPeer = loadavg()[0]!;
+backgroundLoad.stop();
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -104,6 +109,8 @@ const result = {
   trainInteractions: split.train.matrix.nnz,
   testUsers: evaluation.users,
   /** One-minute load averages: the machine is shared, so say how busy it was around each side's run. */
+  /** CPU-bound processes run beside both sides (--background-load). */
+  backgroundLoad: backgroundLoad.processes,
   loadAverage: { beforeRecoder: loadBeforeRecoder, beforePytorch: loadBeforePeer, afterPytorch: loadAfterPeer },
   recoder: {
     engine: describeBackend(),

@@ -19,7 +19,7 @@ import { prepareData } from '../src/experiment/prepare.js';
  * thread, half the GEMM speed). A variable the caller set keeps the caller's value.
  */
 export function peerEnvironment(blasThreads?: number): Record<string, string> {
-  const wanted: Record<string, string> = { ...(blasThreads !== undefined ? { OPENBLAS_NUM_THREADS: String(blasThreads) } : {}), ...engineEnvironment() };
+  const wanted: Record<string, string> = { ...engineEnvironment(), ...(blasThreads !== undefined ? { OPENBLAS_NUM_THREADS: String(blasThreads) } : {}) };
   for (const name of Object.keys(wanted)) if (process.env[name] !== undefined) wanted[name] = process.env[name]!;
   return wanted;
 }

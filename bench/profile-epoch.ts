@@ -1,7 +1,7 @@
 /**
  * Where one training epoch of a neural model spends its time, kernel by kernel.
  *
- *   node dist/bench/profile-epoch.js --model mult-vae|mult-dae|recvae|cdae|gru4rec|svae [--dataset ml-1m] [--epochs 2] [--seed 1]
+ *   node dist/bench/profile-epoch.js --model mult-vae|mult-dae|recvae|cdae|gru4rec|svae [--dataset ml-1m] [--epochs 2] [--seed 1] [--background-load N]
  *
  * Wraps the active backend so that every kernel call is timed, trains the
  * model for a few epochs (no validation) on the held-out-users split's
@@ -9,6 +9,7 @@
  * epoch) as JSON and a table; "outside kernels" is the rest of the epoch
  * (JavaScript: batching, normalisation, bookkeeping).
  */
+import { backgroundLoadCount, startBackgroundLoad } from './background-load.js';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { makeSplit } from '../src/data/splits/index.js';
@@ -32,6 +33,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     // Without the per-kernel timers (their wrapper allocates per call): for node --cpu-prof runs.
     untimed: { type: 'boolean', default: false },
+    // N CPU-bound processes beside the run (issue 18), to profile a busy machine with the same command.
+    'background-load': { type: 'string', default: '0' },
   },
 });
 
@@ -55,6 +58,7 @@ function timedBackend(inner: Backend): Backend {
   });
 }
 
+const backgroundLoad = startBackgroundLoad(backgroundLoadCount(args['background-load']));
 const prepared = await prepareData({ dataset: args.dataset!, implicit: true });
 // Sequence models train on the leave-last-out split's ordered sequences (the protocol they are evaluated on).
 const SEQUENCE_MODELS = ['gru4rec', 'svae'];
@@ -89,13 +93,14 @@ await model.fit(split.train, {
   },
 });
 const end = performance.now();
+backgroundLoad.stop();
 const lastEpochMs = epochStarts.length >= 2 ? epochStarts.at(-1)! - epochStarts.at(-2)! : end - start;
 const rows = [...totals].map(([kernel, t]) => {
   const before = lastEpochTotals.get(kernel) ?? { ms: 0, calls: 0 };
   return { kernel, ms: t.ms - before.ms, calls: t.calls - before.calls };
 }).filter((r) => r.calls > 0).sort((a, b) => b.ms - a.ms);
 const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
-console.log(JSON.stringify({ model: args.model, dataset: args.dataset, backend: describeBackend(), epochMs: lastEpochMs, kernelMs, kernels: rows }));
+console.log(JSON.stringify({ model: args.model, dataset: args.dataset, backend: describeBackend(), backgroundLoad: backgroundLoad.processes, epochMs: lastEpochMs, kernelMs, kernels: rows }));
 console.log(`\n${args.model} on ${args.dataset}: last epoch ${lastEpochMs.toFixed(1)} ms, kernels ${kernelMs.toFixed(1)} ms`);
 for (const r of rows) console.log(`${r.kernel.padEnd(26)} ${r.ms.toFixed(1).padStart(9)} ms ${String(r.calls).padStart(7)} calls`);
 console.log(`${'outside kernels'.padEnd(26)} ${(lastEpochMs - kernelMs).toFixed(1).padStart(9)} ms`);

@@ -115,8 +115,62 @@ static inline void weighted_row_sum(float alpha, const int32_t* index, const flo
   }
 }
 
+// A batch of rows over a wide output — concurrent requests' histories × a catalogue-wide B, in
+// serving — reads B once per row in the row-by-row loop: 2.4 MB a row at ml-1m's 3,706 items.
+// Grouped by column instead, each B row that any row of the batch uses is read once for the whole
+// batch and added into the output rows that use it, which stay in L2 (hence the bound on
+// rows × n). Measured on ml-1m EASE, one thread: 110 µs a row either way for a single row, 58 µs a
+// row grouped in batches of 64 against 85-125 row by row. (Cutting the columns finer, to keep the
+// output in L1, measured slower: every chunk walks B's rows again, a page each.)
+// Only for rows with strictly increasing column indices (those csrFromCoo builds), so that every
+// output element adds its terms in the same order as the row-by-row loop: the result is
+// bit-identical, whatever the batch.
+static bool grouping_pays(const Csr& x, int64_t n) {
+  if (x.n_rows < 8 || n < 1024 || x.n_rows * n > (int64_t{1} << 19)) return false;
+  for (int64_t r = 0; r < x.n_rows; r++) {
+    for (int32_t p = x.indptr[r] + 1; p < x.indptr[r + 1]; p++) {
+      if (x.indices[p] <= x.indices[p - 1]) return false;
+    }
+  }
+  return true;
+}
+
+static void csr_matmul_grouped(float alpha, const Csr& x, const float* b, int64_t n, float beta, float* c) {
+  const ByColumn columns = group_by_column(x);
+  // Threads own column blocks of every output row, so no two write the same element.
+  [[maybe_unused]] const int64_t work = static_cast<int64_t>(x.indptr[x.n_rows]) * n + x.n_rows * n;
+  const int64_t blocks = threads_for(work, n / 256);
+  const int64_t block = ((n + blocks - 1) / blocks + 15) / 16 * 16;
+  RECODER_PARALLEL_REGION(blocks)
+  for (int64_t k = parallel_thread_index(); k < blocks; k += parallel_team_size()) {
+    const int64_t j_begin = std::min(n, k * block);
+    const int64_t j_end = std::min(n, j_begin + block);
+    for (int64_t r = 0; r < x.n_rows; r++) {
+      float* c_row = c + r * n;
+      if (beta == 0.0f) {
+        std::fill(c_row + j_begin, c_row + j_end, 0.0f);
+      } else if (beta != 1.0f) {
+        for (int64_t j = j_begin; j < j_end; j++) c_row[j] *= beta;
+      }
+    }
+    for (int64_t i = 0; i < x.n_cols; i++) {
+      const float* b_row = b + i * n;
+      for (int32_t p = columns.column_start[i]; p < columns.column_start[i + 1]; p++) {
+        const float v = alpha * columns.values[p];
+        float* c_row = c + static_cast<int64_t>(columns.rows[p]) * n;
+#pragma omp simd
+        for (int64_t j = j_begin; j < j_end; j++) c_row[j] += v * b_row[j];
+      }
+    }
+  }
+}
+
 void csr_matmul(float alpha, const Csr& x, const float* b, int64_t n, float beta, float* c) {
   check_csr("csrMatmul", "x", x);
+  if (grouping_pays(x, n)) {
+    csr_matmul_grouped(alpha, x, b, n, beta, c);
+    return;
+  }
   // Row by row: each output row stays in L1 while the weight rows it sums stream in. (Grouping by
   // column, as csr_transpose_matmul does, measured slower here: it turns those reads into scattered
   // read-modify-writes of the output rows.)

@@ -54,6 +54,7 @@ export { getModelFactory, listModelFactories, parseHyperParameters, registerMode
 export { PopularityRecommender, popularityFactory } from './models/baselines/popularity.js';
 export { ItemKnnRecommender, itemKnnFactory } from './models/baselines/item-knn.js';
 export { EaseRecommender, easeFactory } from './models/baselines/ease.js';
+export { SessionKnnRecommender, sessionKnnFactory } from './models/baselines/session-knn.js';
 export { loadModel, saveModel, readModelManifest, type ModelManifest, type LoadedModel } from './models/model-file.js';
 
 // Evaluation
@@ -68,6 +69,7 @@ export {
   type Scorer,
 } from './eval/evaluate.js';
 export { evaluationToJSON, formatMetricTable, type EvaluationReport } from './eval/report.js';
+export { DEFAULT_SESSION_METRICS, evaluateSessions, type SessionEvaluation } from './eval/sessions.js';
 
 // Experiments
 export { attributeScores, rankedReasons, topReasons, type AttributionMethod, type Reason, type ScoreAttribution } from './explain/attribution.js';

@@ -14,6 +14,10 @@ export const SMALL_MODEL_SETTINGS: Readonly<Record<string, Readonly<Record<strin
   'mult-vae': { hidden: [16], latent: 8, epochs: 3, batchSize: 16 },
   recvae: { hidden: 16, latent: 8, depth: 2, epochs: 2, batchSize: 16 },
   cdae: { hidden: 8, epochs: 3, batchSize: 16 },
+  'attribute-knn': {},
+  'attribute-map': { lambda: 10 },
+  'hybrid-dae': { latent: 8, epochs: 3, batchSize: 16 },
+  'session-knn': { neighbours: 10, sampleSize: 20 },
   // Sequence models: GRU
   gru4rec: { hidden: 8, maxLength: 5, epochs: 3, batchSize: 16 },
   svae: { itemEmbedding: 8, rnnSize: 8, hidden: 8, latent: 4, maxLength: 5, epochs: 3, batchSize: 16 },

@@ -10,7 +10,7 @@ import { DATASET_FORMATS, type DatasetFormat, type DatasetReadOptions } from '..
 import type { SplitProtocol } from '../data/split-types.js';
 import type { DataSpec } from '../experiment/prepare.js';
 
-export const PROTOCOLS = ['held-out-users', 'user-ratio', 'random-ratings', 'leave-last-out', 'time'] as const;
+export const PROTOCOLS = ['held-out-users', 'user-ratio', 'random-ratings', 'leave-last-out', 'time', 'item-cold-start'] as const;
 export type ProtocolName = (typeof PROTOCOLS)[number];
 
 export interface DataOptions {
@@ -37,6 +37,7 @@ export interface SplitOptions {
   testFraction: number;
   validationFraction: number;
   validation: boolean;
+  coldFraction: number;
   split?: string;
   saveSplit?: string;
 }
@@ -95,6 +96,7 @@ export function addSplitOptions(command: Command, defaults: { protocol: Protocol
     .option('--test-fraction <f>', 'random-ratings and time: test fraction', parseNumber('--test-fraction'), 0.1)
     .option('--validation-fraction <f>', 'random-ratings and time: validation fraction', parseNumber('--validation-fraction'), 0)
     .option('--no-validation', 'leave-last-out: no validation item')
+    .option('--cold-fraction <f>', 'item-cold-start: share of the items held out with all their interactions (half validation, half test)', parseNumber('--cold-fraction'), 0.2)
     .option('--split <file>', 'evaluate on a saved split instead of making one (the dataset options must match its fingerprint)')
     .option('--save-split <file>', 'write the split used, so a peer system can be evaluated on exactly the same one');
 }
@@ -186,6 +188,8 @@ export function protocolFrom(options: SplitOptions): SplitProtocol {
       return { kind: 'leave-last-out', validation: options.validation, seed };
     case 'time':
       return { kind: 'time', validationFraction: options.validationFraction, testFraction: options.testFraction, seed };
+    case 'item-cold-start':
+      return { kind: 'item-cold-start', coldFraction: options.coldFraction, seed };
     case 'none':
       throw new InvalidArgumentError("protocol 'none' makes no split");
   }

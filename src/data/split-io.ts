@@ -7,6 +7,7 @@
  *   <phase>.users I32                                            phase = validation | test
  *   <phase>.<part>.indptr / .indices / .values                   part = input | exclude | targets,
  *                                                                 users.length × nItems
+ *   <phase>.candidates I32 (optional)                            the items a ranking may contain
  * Metadata (strings): format 'recoder-split', version '1', protocol (JSON),
  * userIds (JSON array), itemIds (JSON array), dataFingerprint.
  * nUsers and nItems are the lengths of the id arrays. The validation tensors
@@ -24,7 +25,7 @@ export const SPLIT_FILE_VERSION = '1';
 
 const PHASES = ['validation', 'test'] as const;
 const EVAL_PARTS = ['input', 'exclude', 'targets'] as const;
-const PROTOCOL_KINDS: readonly string[] = ['random-ratings', 'user-ratio', 'held-out-users', 'leave-last-out', 'time'];
+const PROTOCOL_KINDS: readonly string[] = ['random-ratings', 'user-ratio', 'held-out-users', 'leave-last-out', 'time', 'item-cold-start'];
 
 /** Writes `split` to `path` atomically (a reader sees the old file or the new one, never half of one). */
 export async function saveSplit(path: string, split: Split): Promise<void> {
@@ -52,6 +53,7 @@ export function encodeSplit(split: Split): Buffer {
     tensors[`${phase}.users`] = { shape: [set.users.length], data: set.users };
     if (set.inputSequences) addSequences(tensors, `${phase}.input_sequences`, set.inputSequences);
     for (const part of EVAL_PARTS) addCsr(tensors, `${phase}.${part}`, set[part]);
+    if (set.candidates) tensors[`${phase}.candidates`] = { shape: [set.candidates.length], data: set.candidates };
   }
   return encodeSafetensors(tensors, {
     format: SPLIT_FILE_FORMAT,
@@ -95,7 +97,15 @@ export function decodeSplit(bytes: Buffer, source: string): Split {
     }
     const [input, exclude, targets] = EVAL_PARTS.map((part) => readCsr(tensors, `${phase}.${part}`, users.length, nItems, fail));
     const inputSequences = readSequences(tensors, `${phase}.input_sequences`, users.length, nItems, fail);
-    return { users, input: input!, exclude: exclude!, targets: targets!, ...(inputSequences ? { inputSequences } : {}) };
+    const candidates = tensors[`${phase}.candidates`] ? tensorOf(tensors, `${phase}.candidates`, I32, fail) : undefined;
+    if (candidates) {
+      for (let i = 0; i < candidates.length; i++) {
+        if (!(candidates[i]! >= 0 && candidates[i]! < nItems && (i === 0 || candidates[i]! > candidates[i - 1]!))) {
+          fail(`'${phase}.candidates'[${i}] is ${candidates[i]}: candidates must be ascending item indices in 0..${nItems - 1}`);
+        }
+      }
+    }
+    return { users, input: input!, exclude: exclude!, targets: targets!, ...(inputSequences ? { inputSequences } : {}), ...(candidates ? { candidates } : {}) };
   };
   const hasValidation = Object.keys(tensors).some((name) => name.startsWith('validation.'));
   return {

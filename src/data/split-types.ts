@@ -22,6 +22,11 @@ export interface EvalSet {
   readonly inputSequences?: UserSequences;
   /** Each evaluated user's features, when the data has them. */
   readonly userFeatures?: FeatureTable;
+  /**
+   * The items a ranking may contain (ascending item indices), when it is not the whole catalogue:
+   * e.g. item cold start ranks only the held-out cold items. Exclusions still apply within them.
+   */
+  readonly candidates?: Int32Array;
 }
 
 /** A JSON-able description of how a split was made, enough to make it again. */
@@ -40,7 +45,8 @@ export type SplitProtocol =
       readonly minHeldOutItems?: number;
     }
   | { readonly kind: 'leave-last-out'; readonly validation: boolean; readonly seed: number }
-  | { readonly kind: 'time'; readonly validationFraction: number; readonly testFraction: number; readonly seed: number };
+  | { readonly kind: 'time'; readonly validationFraction: number; readonly testFraction: number; readonly seed: number }
+  | { readonly kind: 'item-cold-start'; readonly coldFraction: number; readonly seed: number };
 
 /**
  * A train/validation/test partition of one dataset's interaction matrix.

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Activation, Backend, CsrOperand } from './backend.js';
 import { withArgumentChecks } from './checked-backend.js';
 import { cpuFlags, openBlasCoreTypeFor } from './cpu-features.js';
+import { engineThreadCount, pinnedThreadCount } from './thread-count.js';
 import { referenceBackend } from './reference.js';
 import { NotPositiveDefiniteError } from './linalg/cholesky.js';
 
@@ -97,13 +98,13 @@ function loadUncached(): NativeLoadResult {
   const addonPath = nativeAddonPath();
   if (!existsSync(addonPath)) return { status: 'not-built', addonPath };
   let addon: NativeAddon;
-  const setForLoad = setLoadEnvironment();
+  const restoreEnvironment = setLoadEnvironment();
   try {
     addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
   } catch (error) {
     return { status: 'failed', addonPath, reason: `cannot load ${addonPath}: ${(error as Error).message}` };
   } finally {
-    for (const name of setForLoad) delete process.env[name];
+    restoreEnvironment();
   }
   const selfCheckProblem = selfCheck(addon);
   if (selfCheckProblem !== undefined) return { status: 'failed', addonPath, reason: selfCheckProblem };
@@ -121,27 +122,43 @@ function loadUncached(): NativeLoadResult {
  *   2^28 (about 0.1 s), before they sleep. Polling threads took a core from the OpenMP kernels
  *   that follow a GEMM: on 2 cores, csrMatmul right after a 500 × 3,676 × 600 SGEMM took 7.8 ms
  *   with the default and 4.2 ms with this, and the GEMM itself was no slower (bench/blas-polling.ts).
+ * - OMP_NUM_THREADS, OPENBLAS_NUM_THREADS: one count for both thread pools, RECODER_THREADS or the
+ *   cores this process may use (thread-count.ts), so neither pool oversubscribes the other's cores.
  * Peers in benchmarks are given the same settings (the same library, configured alike).
  */
 export function engineEnvironment(): Record<string, string> {
   const coreType = openBlasCoreTypeFor(cpuFlags());
-  return { ...(coreType !== undefined ? { OPENBLAS_CORETYPE: coreType } : {}), OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_THREAD_TIMEOUT: '10' };
+  const threads = String(engineThreadCount());
+  return {
+    ...(coreType !== undefined ? { OPENBLAS_CORETYPE: coreType } : {}),
+    OMP_WAIT_POLICY: 'PASSIVE',
+    OPENBLAS_THREAD_TIMEOUT: '10',
+    OMP_NUM_THREADS: threads,
+    OPENBLAS_NUM_THREADS: threads,
+  };
 }
 
 /**
  * Sets engineEnvironment()'s variables that the user has not set, for the addon's libraries to
- * read as they load; returns their names so that they are removed again after loading and child
- * processes — peers in benchmarks among them — make their own choices.
+ * read as they load (RECODER_THREADS overrides OMP_NUM_THREADS and OPENBLAS_NUM_THREADS even when
+ * they are set); returns a function that puts the environment back as it was after loading, so
+ * that child processes — peers in benchmarks among them — make their own choices.
  */
-function setLoadEnvironment(): string[] {
+function setLoadEnvironment(): () => void {
   const wanted: Record<string, string | undefined> = engineEnvironment();
-  const set: string[] = [];
+  const forced = pinnedThreadCount() !== undefined ? new Set(['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS']) : new Set<string>();
+  const before = new Map<string, string | undefined>();
   for (const [name, value] of Object.entries(wanted)) {
-    if (value === undefined || process.env[name] !== undefined) continue;
+    if (value === undefined || (process.env[name] !== undefined && !forced.has(name))) continue;
+    before.set(name, process.env[name]);
     process.env[name] = value;
-    set.push(name);
   }
-  return set;
+  return () => {
+    for (const [name, value] of before) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
 }
 
 /** A 2 × 2 product through BLAS: catches a BLAS library that loads but computes nonsense (e.g. an ABI mismatch). */

@@ -103,6 +103,7 @@ export function evaluateRanking(model: Scorer, evalSet: EvalSet, options: Rankin
   const batchSize = checkBatchSize(options.batchSize);
   const maxK = Math.max(...specs.map((s) => s.k));
 
+  const candidateMask = evalSet.candidates ? candidateMaskOf(evalSet.candidates, nItems) : undefined;
   const rowsWithTargets = rowsWithAnyTarget(evalSet.targets);
   const nEvaluated = rowsWithTargets.length;
   const userSpecs = specs.filter((s) => s.kind !== 'coverage');
@@ -112,6 +113,7 @@ export function evaluateRanking(model: Scorer, evalSet: EvalSet, options: Rankin
   for (let start = 0; start < nEvaluated; start += batchSize) {
     const batchRows = rowsWithTargets.subarray(start, Math.min(start + batchSize, nEvaluated));
     const scores = scoreBatch(model, evalSet, batchRows, nItems);
+    if (candidateMask) restrictToCandidates(scores, nItems, candidateMask);
     const top = topKPerRow(scores, nItems, maxK, { exclude: evalSet.exclude.selectRows(batchRows) });
     for (let b = 0; b < batchRows.length; b++) {
       const ranked = top.items.subarray(b * maxK, (b + 1) * maxK);
@@ -286,6 +288,24 @@ function checkBatchSize(batchSize: number | undefined): number {
   const size = batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   return size;
+}
+
+/** 1 for each item a ranking may contain. */
+function candidateMaskOf(candidates: Int32Array, nItems: number): Uint8Array {
+  const mask = new Uint8Array(nItems);
+  for (let i = 0; i < candidates.length; i++) {
+    const item = candidates[i]!;
+    if (!(Number.isInteger(item) && item >= 0 && item < nItems)) throw new RangeError(`evaluation set candidate ${i} is item ${item}, outside 0..${nItems - 1}`);
+    mask[item] = 1;
+  }
+  return mask;
+}
+
+/** Scores of items outside the candidates become −∞, which top-k never selects. */
+function restrictToCandidates(scores: Float32Array, nItems: number, mask: Uint8Array): void {
+  for (let base = 0; base < scores.length; base += nItems) {
+    for (let c = 0; c < nItems; c++) if (mask[c] === 0) scores[base + c] = -Infinity;
+  }
 }
 
 function rowsWithAnyTarget(targets: CsrMatrix): Int32Array {

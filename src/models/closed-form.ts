@@ -29,6 +29,21 @@ export async function regularisedGramInverse(
   const gram = allocateDenseSquare(n, `${modelName} on ${n} items`);
   await driveSteps(gramSteps(train, gram), context);
   for (let i = 0; i < n; i++) gram[i * n + i] += regulariser(i, gram[i * n + i]!);
+  await invertSpdInPlace(gram, n, context, notPositiveDefinite);
+  return gram;
+}
+
+/**
+ * Replaces the dense row-major float64 SPD matrix `matrix` (n × n) by its inverse, with
+ * progress and cancellation; `notPositiveDefinite(item)` words the error when it is not SPD.
+ */
+export async function invertSpdInPlace(
+  matrix: Float64Array,
+  n: number,
+  context: FitContext | undefined,
+  notPositiveDefinite: (pivotIndex: number) => string,
+): Promise<void> {
+  const gram = matrix;
   const backend = getBackend();
   try {
     if (backend.name === 'native') {
@@ -46,7 +61,6 @@ export async function regularisedGramInverse(
     if (!(e instanceof NotPositiveDefiniteError)) throw e;
     throw new Error(notPositiveDefinite(e.pivotIndex), { cause: e });
   }
-  return gram;
 }
 
 /**
@@ -82,6 +96,8 @@ export abstract class ItemItemRecommender implements Recommender {
     readonly name: string,
     settings: ModelSettings,
     hyperParameters: Record<string, unknown>,
+    /** What fit needs beyond the interactions (a content model: the item features). */
+    private readonly inputs: readonly ModelInput[] = INPUTS,
   ) {
     this.hyperParameters = settings.resolve(hyperParameters);
   }
@@ -90,12 +106,12 @@ export abstract class ItemItemRecommender implements Recommender {
     return this.itemCount;
   }
 
-  /** B for the training matrix; nItems² float32. */
-  protected abstract fitWeights(train: CsrMatrix, context: FitContext | undefined): Promise<Float32Array>;
+  /** B for the training matrix (and, for a content model, the rest of the training data); nItems² float32. */
+  protected abstract fitWeights(train: CsrMatrix, context: FitContext | undefined, data: TrainingData): Promise<Float32Array>;
 
   async fit(data: TrainingData, context?: FitContext): Promise<void> {
-    requireInputs(this.name, INPUTS, data);
-    const weights = await this.fitWeights(data.matrix, context);
+    requireInputs(this.name, this.inputs, data);
+    const weights = await this.fitWeights(data.matrix, context, data);
     context?.onProgress?.({ phase: 'weights', done: data.matrix.nCols, total: data.matrix.nCols });
     // Assigned only now, so a cancelled or failed fit leaves the previous state intact.
     this.weights = weights;

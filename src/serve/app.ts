@@ -22,6 +22,7 @@ import { installJsonBodyParser } from './json-body.js';
 import { ServiceMetrics } from './metrics.js';
 import { ModelSlot } from './model-slot.js';
 import { RecommendationService } from './recommendations.js';
+import { DEFAULT_SCORE_BATCHING, type ScoreBatchingOptions } from './score-batcher.js';
 import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -63,6 +64,8 @@ export interface ServiceOptions {
   readonly trustProxy?: boolean;
   /** Most recent events of a user that one recommendation request reads (at most 10,000, the store's page limit). Default 1,000. */
   readonly maxUserEvents?: number;
+  /** Concurrent recommendation requests scored in one call (score-batcher.ts). Default: up to 64 rows, those arriving in one event-loop turn; maxRows 1 turns it off. */
+  readonly scoreBatching?: ScoreBatchingOptions;
   /** Saved `recoder evaluate --json` results the dashboard shows (dashboard/evaluation-files.ts); default none. */
   readonly evaluationsDir?: string;
 }
@@ -129,12 +132,15 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       popularWindowMs: options.popularWindowMs ?? DEFAULT_POPULAR_WINDOW_MS,
       popularCacheMs: options.popularCacheMs ?? DEFAULT_POPULAR_CACHE_MS,
       maxUserEvents: options.maxUserEvents ?? DEFAULT_MAX_USER_EVENTS,
+      scoreBatching: options.scoreBatching ?? DEFAULT_SCORE_BATCHING,
     }),
     metrics,
     training,
     readyWithoutModel: options.readyWithoutModel ?? false,
     watchIntervalMs,
   };
+
+  metrics.watchScoring(() => context.recommendations.batcher.stats);
 
   if (options.rateLimit !== false) {
     const limits = options.rateLimit ?? DEFAULT_RATE_LIMIT;

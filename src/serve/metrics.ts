@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type RecommendationSource = 'model' | 'fold-in' | 'popular';
+export type RecommendationSource = 'model' | 'fold-in' | 'sequence' | 'popular';
 export type RecommendationEndpoint = 'user' | 'session' | 'similar';
 
 export class ServiceMetrics {
@@ -70,6 +70,24 @@ export class ServiceMetrics {
     this.modelInfo.set({ version: served.version, model: served.model }, 1);
     this.modelLoadedAt.set(served.loadedAtMs / 1000);
     this.modelSwaps.inc({ reason });
+  }
+
+  /** Score calls and the rows they scored, read when scraped: rows per call above 1 is requests batched together (score-batcher.ts). */
+  watchScoring(stats: () => { readonly calls: number; readonly rows: number }): void {
+    for (const [name, help, pick] of [
+      ['recoder_score_calls_total', 'Calls to a model\'s score (one per batch of concurrent requests)', (s: { calls: number }) => s.calls],
+      ['recoder_scored_rows_total', 'Rows (users, sessions, items for similar-items) scored', (s: { rows: number }) => s.rows],
+    ] as const) {
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(pick(stats() as { calls: number; rows: number }));
+        },
+      });
+    }
   }
 
   countTraining(outcome: 'published' | 'failed'): void {

@@ -1,7 +1,7 @@
 /** Opens the event store a command line names: a postgres:// URL, or a SQLite file path. */
 import { existsSync } from 'node:fs';
 import type { EventStore } from '../store/event-store.js';
-import { SqliteEventStore } from '../store/sqlite-store.js';
+import { SqliteEventStore, type SqliteStoreOptions } from '../store/sqlite-store.js';
 
 export function isPostgresUrl(spec: string): boolean {
   return /^postgres(ql)?:\/\//i.test(spec);
@@ -19,8 +19,12 @@ export function describeStoreLocation(spec: string): string {
   }
 }
 
-export async function openEventStore(spec: string): Promise<EventStore> {
-  if (!isPostgresUrl(spec)) return new SqliteEventStore(spec);
+/**
+ * `sqlite` applies to a SQLite file only: a PostgreSQL store may be written by other replicas, which
+ * an in-memory copy of its events would not see, so it reads the database every time.
+ */
+export async function openEventStore(spec: string, sqlite: Pick<SqliteStoreOptions, 'recentEvents' | 'synchronous'> = {}): Promise<EventStore> {
+  if (!isPostgresUrl(spec)) return new SqliteEventStore(spec, Date.now, sqlite);
   // Loaded only when asked for, so SQLite users never load the PostgreSQL client.
   const { PostgresEventStore } = await import('../store/postgres-store.js');
   return PostgresEventStore.open({ connectionString: spec });

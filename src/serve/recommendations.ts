@@ -6,6 +6,10 @@
  *   merged in), scored by the model with their training index;
  * - a user the model has not seen but who has stored events ('fold-in'): a row
  *   built from those events over the model's items, scored without retraining;
+ * - with a sequence model (its factory declares it reads sequences: session-kNN, GRU4Rec,
+ *   SASRec...) either of the two is 'sequence' instead: the user's stored events, or the
+ *   session's items, go to the model in their order (oldest first), read at the request, so an
+ *   event posted a moment ago already moves the next recommendations — no retraining;
  * - a user with no usable events, or no model yet ('popular'): the items with
  *   the most distinct users in the last `popularWindowMs`, then all-time
  *   popular ones after them when the window has too few (rankings cached for
@@ -22,6 +26,7 @@ import { csrFromCoo, type CsrMatrix } from '../data/csr.js';
 import { sequenceOf, sequencesFromLists } from '../data/sequences.js';
 import type { ScoreQuery } from '../data/training-data.js';
 import { topKPerRow } from '../eval/top-k.js';
+import { getModelFactory } from '../models/registry.js';
 import type { EventStore } from '../store/event-store.js';
 import { ApiError } from './errors.js';
 import { foldInLimitation, requireFoldIn } from './fold-in-support.js';
@@ -30,6 +35,7 @@ import { explainModelItems, popularExplanation, type ExplainedHistory, type Expl
 import type { RecommendationSource } from './metrics.js';
 import type { ModelSlot, ServedModel } from './model-slot.js';
 import { PopularItemsCache } from './popular-cache.js';
+import { ScoreBatcher, type ScoreBatchingOptions } from './score-batcher.js';
 
 export interface RankOptions {
   readonly n: number;
@@ -72,6 +78,8 @@ export interface RecommendationServiceOptions {
   readonly now?: () => number;
   /** Most recent events of a user read per request (issue 16, item 6); default: all. */
   readonly maxUserEvents?: number;
+  /** Concurrent requests scored in one call (score-batcher.ts); default DEFAULT_SCORE_BATCHING, maxRows 1 for off. */
+  readonly scoreBatching?: ScoreBatchingOptions;
 }
 
 /** float32 scores carry about 7 significant digits; more would be noise in the JSON. */
@@ -109,9 +117,20 @@ function singleQuery(served: ServedModel, cols: readonly number[], values: reado
   };
 }
 
+/**
+ * The source of a model-scored user or session: 'sequence' when the served model reads the
+ * order of the history (its factory declares 'sequences'), else 'model' for a training user
+ * and 'fold-in' for anyone else.
+ */
+function modelSource(served: ServedModel, trainingUser: boolean): RecommendationSource {
+  if (getModelFactory(served.manifest.model).inputs.includes('sequences')) return 'sequence';
+  return trainingUser ? 'model' : 'fold-in';
+}
+
 export class RecommendationService {
   private readonly now: () => number;
   private readonly popularCache: PopularItemsCache;
+  readonly batcher: ScoreBatcher;
 
   constructor(
     private readonly store: EventStore,
@@ -120,6 +139,7 @@ export class RecommendationService {
   ) {
     this.now = options.now ?? Date.now;
     this.popularCache = new PopularItemsCache(store, { ttlMs: options.popularCacheMs, now: this.now });
+    this.batcher = new ScoreBatcher(options.scoreBatching);
   }
 
   async forUser(userId: string, options: RankOptions): Promise<RecommendationResult> {
@@ -144,7 +164,7 @@ export class RecommendationService {
         const query = singleQuery(served, cols, values, trainingRow ?? -1);
         const exclude = options.excludeSeen ? [...query.histories.rowIndices(0), ...this.columnsOf(served, seen)] : [];
         const items = await this.rankWithModel(served, query, exclude, options);
-        return { source: trainingRow !== undefined ? 'model' : 'fold-in', modelVersion: served.version, items };
+        return { source: modelSource(served, trainingRow !== undefined), modelVersion: served.version, items };
       }
     }
     const items = await this.popular(served, options, options.excludeSeen ? seen : new Set());
@@ -161,7 +181,7 @@ export class RecommendationService {
       if (cols.length > 0) {
         const exclude = options.excludeSeen ? this.columnsOf(served, seen) : [];
         const items = await this.rankWithModel(served, singleQuery(served, cols, values, -1), exclude, options);
-        return { source: 'fold-in', modelVersion: served.version, items, ...(unknownItems.length > 0 ? { unknownItems } : {}) };
+        return { source: modelSource(served, false), modelVersion: served.version, items, ...(unknownItems.length > 0 ? { unknownItems } : {}) };
       }
       const items = await this.popular(served, options, options.excludeSeen ? seen : new Set());
       return { source: 'popular', modelVersion: served.version, items, ...(unknownItems.length > 0 ? { unknownItems } : {}) };
@@ -215,7 +235,7 @@ export class RecommendationService {
     explained: ExplainedHistory = 'history',
   ): Promise<RecommendedItem[]> {
     const nItems = served.model.nItems;
-    const scores = served.model.score(query);
+    const scores = await this.batcher.score(served.model, query);
     const excluded = [...excludeCols, ...this.columnsOf(served, options.excludeItemIds)];
     const exclude = csrFromCoo(1, nItems, new Int32Array(excluded.length), excluded, null, 'max');
     const wanted = options.offset + options.n;
@@ -270,9 +290,9 @@ export class RecommendationService {
   }
 
   private async withAttributes(served: ServedModel | null, items: RecommendedItem[]): Promise<RecommendedItem[]> {
-    const records = await Promise.all(items.map((item) => this.store.getItem(item.id)));
-    return items.map((item, i) => {
-      const stored = records[i];
+    const records = await this.store.getItems(items.map((item) => item.id));
+    return items.map((item) => {
+      const stored = records.get(item.id);
       let attributes: Readonly<Record<string, unknown>> | null | undefined = stored !== null && stored !== undefined ? stored.attributes : undefined;
       if (attributes === undefined && served !== null) {
         const col = served.itemIndex.get(item.id);

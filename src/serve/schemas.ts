@@ -139,7 +139,12 @@ export const sessionBodySchema = object(
 
 const recommendedItemSchema = object({ id: { type: 'string' }, score: { type: 'number' }, attributes: attributesSchema, explanation: explanationSchema }, ['id', 'score']);
 const recommendationProperties = {
-  source: { type: 'string', enum: ['model', 'fold-in', 'popular'], description: "model: a user the model was trained on; fold-in: a row built from stored or given events; popular: the recent-popularity fallback" },
+  source: {
+    type: 'string',
+    enum: ['model', 'fold-in', 'sequence', 'popular'],
+    description:
+      'model: a user the model was trained on; fold-in: a row built from stored or given events; sequence: a sequence model scored the stored or given events in their order, as of this request; popular: the recent-popularity fallback',
+  },
   modelVersion: { type: ['string', 'null'] },
   items: { type: 'array', items: recommendedItemSchema },
 } as const;

@@ -100,6 +100,8 @@ export interface EventStore {
 
   upsertItems(items: readonly ItemInput[]): Promise<{ inserted: number; updated: number }>;
   getItem(id: string): Promise<ItemRecord | null>;
+  /** The known items among `ids`, in one read (a page of recommendations with attributes); unknown ids are absent. */
+  getItems(ids: readonly string[]): Promise<Map<string, ItemRecord>>;
   listItems(options: ListOptions & { readonly category?: string }): Promise<Page<ItemRecord>>;
   /** Deletes the item and its events; false when the item did not exist. */
   deleteItem(id: string): Promise<boolean>;

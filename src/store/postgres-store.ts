@@ -272,6 +272,11 @@ export class PostgresEventStore implements EventStore {
     return rows[0] ? toItem(rows[0]) : null;
   }
 
+  async getItems(ids: readonly string[]): Promise<Map<string, ItemRecord>> {
+    const { rows } = await this.query<ItemRow>('SELECT * FROM items WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
+    return new Map(rows.map((row) => [row.id, toItem(row)]));
+  }
+
   async listItems(options: ListOptions & { readonly category?: string }): Promise<Page<ItemRecord>> {
     checkLimit(options.limit);
     const after = options.after ?? '';

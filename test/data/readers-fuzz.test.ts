@@ -63,6 +63,8 @@ const CASES: ReaderCase[] = [
   },
   { format: 'user-item-pairs', folder: false, files: { 'pairs.txt': contents(' ') } },
   { format: 'user-item-lists', folder: false, files: { 'lists.txt': contents(' ') } },
+  { format: 'session-clicks', folder: false, files: { 'clicks.txt': contents('\t', 'SessionId\tItemId\tTime') } },
+  { format: 'diginetica-views', folder: false, files: { 'views.csv': contents(';', 'session_id;user_id;item_id;timeframe;eventdate') } },
 ];
 
 const jsonLine = fc.oneof(

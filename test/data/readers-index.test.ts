@@ -61,7 +61,7 @@ test('readNamedDataset reads a named folder under a given directory and names th
 });
 
 test('readDataset dispatches every format and passes skipInvalid and the name through', async () => {
-  assert.deepEqual([...DATASET_FORMATS], ['ml-100k', 'ml-1m', 'ml-latest', 'delimited', 'jsonl', 'user-item-lists', 'user-item-pairs']);
+  assert.deepEqual([...DATASET_FORMATS], ['ml-100k', 'ml-1m', 'ml-latest', 'delimited', 'jsonl', 'user-item-lists', 'user-item-pairs', 'session-clicks', 'diginetica-views']);
   const csv = fixture('events.csv', 'u,i,w\na,x,1\nb\nc,y,2\n');
   const delimited = await readDataset('delimited', csv, {
     name: 'events',

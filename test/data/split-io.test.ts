@@ -9,7 +9,7 @@ import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import { decodeSplit, encodeSplit, loadSplit, saveSplit } from '../../src/data/split-io.js';
 import type { Split } from '../../src/data/split-types.js';
-import { heldOutUsersSplit, leaveLastOutSplit, randomRatingSplit } from '../../src/data/splits/index.js';
+import { heldOutUsersSplit, itemColdStartSplit, leaveLastOutSplit, randomRatingSplit } from '../../src/data/splits/index.js';
 import type { InteractionData } from '../../src/data/transforms.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 
@@ -54,6 +54,7 @@ test('saveSplit / loadSplit round-trip splits with and without validation, leavi
   const splits: Split[] = [
     heldOutUsersSplit(data, { validationUsers: 4, testUsers: 5, seed: 1 }),
     leaveLastOutSplit(data, { validation: false, seed: 0 }),
+    itemColdStartSplit(data, { coldFraction: 0.4, seed: 2 }),
   ];
   await withTempDir(async (dir) => {
     for (const [n, split] of splits.entries()) {
@@ -61,7 +62,7 @@ test('saveSplit / loadSplit round-trip splits with and without validation, leavi
       await saveSplit(path, split);
       assert.deepEqual(await loadSplit(path), split);
     }
-    assert.deepEqual((await readdir(dir)).sort(), ['split-0.safetensors', 'split-1.safetensors']);
+    assert.deepEqual((await readdir(dir)).sort(), ['split-0.safetensors', 'split-1.safetensors', 'split-2.safetensors']);
   });
 });
 

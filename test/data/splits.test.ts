@@ -303,8 +303,14 @@ test('leave-last-out picks the latest (ties by file order), the one before for v
   const noValidation = leaveLastOutSplit(data, { validation: false, seed: 0 });
   assert.equal(noValidation.validation, undefined);
   assert.deepEqual(rowSet(noValidation.train.matrix, 0), [item('a'), item('c')]);
+  // Without timestamps, file order decides: u0's a, b, c were logged in that order, u1's y then x.
   const untimed = { ...data, timestamps: null };
-  assert.throws(() => leaveLastOutSplit(untimed, { validation: true, seed: 0 }), /leave-last-out split of 'timed' needs interaction timestamps/);
+  const byFile = leaveLastOutSplit(untimed, { validation: true, seed: 0 });
+  assert.deepEqual(rowSet(byFile.test.targets, 0), [item('c')]);
+  assert.deepEqual(rowSet(byFile.validation!.targets, 0), [item('b')]);
+  assert.deepEqual(rowSet(byFile.test.targets, 1), [item('x')]);
+  const { logPositions: _, ...unordered } = untimed;
+  assert.throws(() => leaveLastOutSplit(unordered, { validation: true, seed: 0 }), /leave-last-out split of 'timed' needs interaction timestamps/);
 });
 
 test('time split: the latest interactions overall are test, the ones before validation', () => {

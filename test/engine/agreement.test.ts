@@ -64,6 +64,9 @@ agreementTest('csrMatmul and csrTransposeMatmul, with empty rows and beta', (nat
     [30, 20, 0.2, 20],
     [3, 500, 0.01, 32],
     [200, 150, 0.1, 64],
+    // Batches of rows over a wide output take csrMatmul's column-grouped path (8..n rows, n ≥ 1024).
+    [8, 300, 0.05, 1024],
+    [40, 500, 0.02, 1500],
   ];
   for (const [nRows, nCols, density, n] of cases) {
     const x = randomCsr(rng, nRows, nCols, density);
@@ -81,6 +84,23 @@ agreementTest('csrMatmul and csrTransposeMatmul, with empty rows and beta', (nat
       reference.csrTransposeMatmul(-2, x, g, n, beta, tRef);
       nat.csrTransposeMatmul(-2, x, g, n, beta, tNat);
       assertClose(tNat, tRef, PRODUCT_TOLERANCE, `csrTransposeMatmul ${nRows}×${nCols} n=${n} beta=${beta}`);
+    }
+  }
+});
+
+agreementTest("csrMatmul of a batch equals each row's product bit for bit (the grouped path adds in the same order)", (nat, rng) => {
+  // What serving relies on when it scores concurrent requests together (src/serve/score-batcher.ts).
+  for (const [nRows, nCols, n] of [[8, 400, 1024], [64, 3706, 3706], [100, 900, 2000]] as const) {
+    const x = randomCsr(rng, nRows, nCols, 0.05);
+    const b = randomArray(rng, nCols * n);
+    const batch = new Float32Array(nRows * n);
+    nat.csrMatmul(1, x, b, n, 0, batch);
+    for (let r = 0; r < nRows; r++) {
+      const start = x.indptr[r]!, end = x.indptr[r + 1]!;
+      const row = { nRows: 1, nCols, indptr: Int32Array.of(0, end - start), indices: x.indices.slice(start, end), values: x.values.slice(start, end) };
+      const alone = new Float32Array(n);
+      nat.csrMatmul(1, row, b, n, 0, alone);
+      assert.deepEqual(batch.subarray(r * n, (r + 1) * n), alone, `row ${r} of ${nRows}×${nCols}, n=${n}`);
     }
   }
 });

@@ -14,7 +14,8 @@ import { leaveOneOutQuery, leaveOneOutWeights } from '../../src/explain/leave-on
 import type { Recommender } from '../../src/models/model.js';
 import { getModelFactory, listModelFactories } from '../../src/models/registry.js';
 import { SMALL_MODEL_SETTINGS } from '../../test-support/small-model-settings.js';
-import { orderedQuery, orderedTrainingData } from '../../test-support/ordered-data.js';
+import { orderedQuery } from '../../test-support/ordered-data.js';
+import { trainingDataFor } from '../../test-support/training-data-for.js';
 
 const USERS = 40;
 const ITEMS = 30;
@@ -41,13 +42,13 @@ async function fitted(name: string): Promise<{ model: Recommender; train: CsrMat
   const factory = getModelFactory(name);
   const train = generated(factory.predictsRatings);
   const model = factory.create(SMALL_SETTINGS[name] ?? {});
-  // With the rows as ordered sequences, so that sequence models run here too (the others ignore them).
-  await model.fit(orderedTrainingData(train), { seed: 3 });
+  await model.fit(trainingDataFor(factory, train), { seed: 3 });
   return { model, train };
 }
 
 /** Training user 4's row (a known user) and its training index. */
 function knownUserQuery(train: CsrMatrix): ScoreQuery {
+  // With the rows as ordered sequences, so that sequence models run here too (the others ignore them).
   return orderedQuery({ histories: train.selectRows([3, 4]), users: Int32Array.of(3, 4) });
 }
 
@@ -56,8 +57,8 @@ const TARGETS = [0, 3, 7, 11, 14, 22];
 const close = (actual: number, expected: number, scale: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= 1e-5 * Math.max(1, scale), `${what}: ${actual} vs ${expected}`);
 
-test('the linear models (EASE, EDLAE, item-kNN) say their exact shares; the others are explained by leave-one-out', async () => {
-  const linear = new Set(['ease', 'edlae', 'itemknn']);
+test('the linear models (EASE, EDLAE, item-kNN, the attribute models) say their exact shares; the others are explained by leave-one-out', async () => {
+  const linear = new Set(['ease', 'edlae', 'itemknn', 'attribute-knn', 'attribute-map']);
   for (const factory of listModelFactories().filter((f) => f.name in SMALL_SETTINGS)) {
     const hasShares = factory.create(SMALL_SETTINGS[factory.name]!).scoreContributions !== undefined;
     assert.equal(hasShares, linear.has(factory.name), factory.name);

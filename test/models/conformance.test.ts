@@ -16,14 +16,14 @@ import { join } from 'node:path';
 import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import type { ScoreQuery } from '../../src/data/training-data.js';
-import { interactionsOnly, type TrainingData } from '../../src/data/training-data.js';
 import type { ModelFactory, Recommender } from '../../src/models/model.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
 import { listModelFactories } from '../../src/models/registry.js';
 import type { SettingSpec } from '../../src/models/settings.js';
 import { PROBE_NAME } from '../../test-support/input-probe-model.js';
 import { SMALL_MODEL_SETTINGS } from '../../test-support/small-model-settings.js';
-import { orderedQuery, orderedTrainingData } from '../../test-support/ordered-data.js';
+import { orderedQuery } from '../../test-support/ordered-data.js';
+import { trainingDataFor } from '../../test-support/training-data-for.js';
 
 const SMALL_SETTINGS = SMALL_MODEL_SETTINGS;
 
@@ -55,20 +55,19 @@ test('every registered model is in the conformance suite', () => {
   assert.deepEqual(missing, [], `add a line to test-support/small-model-settings.ts for: ${missing.join(', ')}`);
 });
 
-/** The matrix as training data, with its rows as ordered sequences for a model that reads them. */
-function trainingData(factory: ModelFactory, matrix: CsrMatrix): TrainingData {
-  return factory.inputs.includes('sequences') ? orderedTrainingData(matrix) : interactionsOnly(matrix);
+/** The query, with its rows as ordered sequences for a model that reads them. */
+function queryFor(factory: ModelFactory, query: ScoreQuery): ScoreQuery {
+  return factory.inputs.includes('sequences') ? orderedQuery(query) : query;
 }
 
 function queries(factory: ModelFactory, train: CsrMatrix): Record<string, ScoreQuery> {
-  const all = {
+  const all: Record<string, ScoreQuery> = {
     'training users': { histories: train.selectRows([0, 1, 2]), users: Int32Array.of(0, 1, 2) },
     'an unseen user': { histories: csrFromCoo(1, ITEMS, [0, 0, 0], [1, 2, 3], factory.predictsRatings ? [4, 5, 3] : [1, 1, 1]), users: Int32Array.of(-1) },
     'an empty history': { histories: csrFromCoo(1, ITEMS, [], [], []), users: Int32Array.of(-1) },
     'a one-item history': { histories: csrFromCoo(1, ITEMS, [0], [20], [factory.predictsRatings ? 4 : 1]), users: Int32Array.of(-1) },
   };
-  if (!factory.inputs.includes('sequences')) return all;
-  return Object.fromEntries(Object.entries(all).map(([what, query]) => [what, orderedQuery(query)]));
+  return Object.fromEntries(Object.entries(all).map(([what, query]) => [what, queryFor(factory, query)]));
 }
 
 function scoresOf(model: Recommender, train: CsrMatrix, factory: ModelFactory): Float32Array[] {
@@ -100,8 +99,8 @@ for (const factory of testedFactories) {
   test(`conformance ${factory.name}: fits, and scores training users, unseen users, empty and one-item histories`, async () => {
     const model = factory.create({ ...small });
     assert.equal(model.nItems, 0, 'unfitted');
-    assert.throws(() => model.score({ histories: train.selectRows([0]), users: Int32Array.of(0) }), /not fitted/);
-    await model.fit(trainingData(factory, train), { seed: 1 });
+    assert.throws(() => model.score(queryFor(factory, { histories: train.selectRows([0]), users: Int32Array.of(0) })), /not fitted/);
+    await model.fit(trainingDataFor(factory, train), { seed: 1 });
     assert.equal(model.nItems, ITEMS);
     assert.equal(model.name, factory.name);
     assert.equal(model.predictsRatings, factory.predictsRatings);
@@ -110,12 +109,12 @@ for (const factory of testedFactories) {
       assert.equal(scores.length, query.histories.nRows * ITEMS, what);
       assert.ok(scores.every(Number.isFinite), `${what}: finite scores`);
     }
-    assert.throws(() => model.score({ histories: csrFromCoo(1, ITEMS + 1, [], [], []) }), /scores 30 items but the input rows have 31 columns/);
+    assert.throws(() => model.score(queryFor(factory, { histories: csrFromCoo(1, ITEMS + 1, [], [], []) })), /scores 30 items but the input rows have 31 columns/);
   });
 
   test(`conformance ${factory.name}: save → load gives identical scores; the same seed gives the same model`, async () => {
     const model = factory.create({ ...small });
-    await model.fit(trainingData(factory, train), { seed: 5 });
+    await model.fit(trainingDataFor(factory, train), { seed: 5 });
     const dir = mkdtempSync(join(tmpdir(), 'recoder-conformance-'));
     try {
       await saveModel(dir, model, {
@@ -131,23 +130,23 @@ for (const factory of testedFactories) {
       rmSync(dir, { recursive: true, force: true });
     }
     const again = factory.create({ ...small });
-    await again.fit(trainingData(factory, train), { seed: 5 });
+    await again.fit(trainingDataFor(factory, train), { seed: 5 });
     assert.deepEqual(scoresOf(again, train, factory), scoresOf(model, train, factory));
   });
 
   test(`conformance ${factory.name}: an aborted fit leaves the previous model in place`, async () => {
     const model = factory.create({ ...small });
-    await model.fit(trainingData(factory, train), { seed: 2 });
+    await model.fit(trainingDataFor(factory, train), { seed: 2 });
     const before = scoresOf(model, train, factory);
     const controller = new AbortController();
     controller.abort(new Error('stopped by the test'));
-    await assert.rejects(model.fit(trainingData(factory, generated(factory.predictsRatings).selectRows([0, 1, 2, 3])), { seed: 9, signal: controller.signal }), /stopped by the test/);
+    await assert.rejects(model.fit(trainingDataFor(factory, generated(factory.predictsRatings).selectRows([0, 1, 2, 3])), { seed: 9, signal: controller.signal }), /stopped by the test/);
     assert.deepEqual(scoresOf(model, train, factory), before);
     // Aborted mid-fit (at its first progress report), a fresh model stays unfitted.
     const fresh = factory.create({ ...small });
     const midway = new AbortController();
     await fresh
-      .fit(trainingData(factory, train), { seed: 2, signal: midway.signal, onProgress: () => midway.abort(new Error('stopped mid-fit')) })
+      .fit(trainingDataFor(factory, train), { seed: 2, signal: midway.signal, onProgress: () => midway.abort(new Error('stopped mid-fit')) })
       .then(
         () => assert.ok(fresh.nItems === ITEMS, 'a fit that reports no progress may complete'),
         (error: Error) => {
@@ -171,7 +170,7 @@ for (const factory of testedFactories) {
     for (const input of factory.inputs) assert.ok(['interactions', 'sequences', 'itemFeatures', 'userFeatures'].includes(input));
     // Whatever it does not declare may be present and is ignored.
     const model = factory.create({ ...small });
-    await model.fit({ ...trainingData(factory, train), itemFeatures: { nRows: ITEMS, fields: [{ kind: 'numeric', name: 'year', values: new Float32Array(ITEMS) }] } }, { seed: 1 });
+    await model.fit({ ...trainingDataFor(factory, train), itemFeatures: { nRows: ITEMS, fields: [{ kind: 'numeric', name: 'year', values: new Float32Array(ITEMS) }] } }, { seed: 1 });
     assert.equal(model.nItems, ITEMS);
   });
 }

@@ -48,6 +48,10 @@ export function eventStoreContract(label: string, open: () => Promise<EventStore
     assert.deepEqual((await store.getItem('a'))?.attributes, { title: 'A2' });
     const categories = await store.itemCategories(['a', 'c', 'zzz']);
     assert.deepEqual([...categories.entries()], [['a', ['music']], ['c', ['books']]]);
+    const records = await store.getItems(['c', 'a', 'zzz', 'a']);
+    assert.deepEqual([...records.keys()].sort(), ['a', 'c']);
+    assert.deepEqual(records.get('a'), await store.getItem('a'));
+    assert.deepEqual(records.get('c')?.categories, ['books']);
   });
 
   withStore('events: batches are idempotent and create unknown users and items', async (store) => {

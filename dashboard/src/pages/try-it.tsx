@@ -13,6 +13,7 @@ type Asked = 'user' | 'session' | 'similar';
 function sourceMeaning(source: Recommendations['source'], asked: Asked): string {
   if (source === 'popular') return asked === 'similar' ? 'recent popularity: no model is loaded' : 'recent popularity: no model, or nothing known of this visitor';
   if (asked === 'similar') return "the model's scores for a visitor who has seen only this item";
+  if (source === 'sequence') return 'the events given or stored, in their order up to now, scored by the sequence model (no retraining)';
   return source === 'model' ? 'the model was trained on this user' : 'a row built from the events given or stored, scored by the model (no retraining)';
 }
 

@@ -6,7 +6,7 @@ import { dataDir } from '../../data/paths.js';
 import { listModelFactories } from '../../models/registry.js';
 import { describeSetting } from '../../models/settings.js';
 
-const KNOWN_DATASET_NAMES = ['ml-100k', 'ml-1m', 'ml-latest-small', 'amazon-beauty-5core-openp5', 'amazon-video-games-sasrec'];
+const KNOWN_DATASET_NAMES = ['ml-100k', 'ml-1m', 'ml-latest-small', 'amazon-beauty-5core-openp5', 'amazon-video-games-sasrec', 'yoochoose-rsc15-clicks-100k-sample', 'diginetica-views-sample'];
 
 export function modelsCommand(): Command {
   return new Command('models').description('list the models and their default hyper-parameters').action(() => {
@@ -31,11 +31,11 @@ export function datasetsCommand(): Command {
       process.stdout.write(`data directory: ${directory}\n`);
       for (const name of KNOWN_DATASET_NAMES) {
         const named = datasetFormatFromName(name, directory);
-        process.stdout.write(`${name.padEnd(28)} ${named.format.padEnd(16)} ${existsSync(named.location) ? 'present' : 'missing'}\n`);
+        process.stdout.write(`${name.padEnd(36)} ${named.format.padEnd(16)} ${existsSync(named.location) ? 'present' : 'missing'}\n`);
       }
       // The copy of MovieLens latest-small that ships with recoder (the demo imports it).
       const bundled = fileURLToPath(new URL('../../../../data/ml-latest-small', import.meta.url));
-      if (existsSync(bundled)) process.stdout.write(`${'bundled: ml-latest-small'.padEnd(28)} ${'ml-latest'.padEnd(16)} present at ${bundled} (--dataset ${bundled})\n`);
+      if (existsSync(bundled)) process.stdout.write(`${'bundled: ml-latest-small'.padEnd(36)} ${'ml-latest'.padEnd(16)} present at ${bundled} (--dataset ${bundled})\n`);
       process.stdout.write(`other files: --dataset PATH --format ${DATASET_FORMATS.filter((f) => !f.startsWith('ml-')).join('|')}\n`);
     });
 }

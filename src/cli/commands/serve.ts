@@ -5,6 +5,8 @@ import { buildApp, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_USER_EVENTS, DEFAULT_PO
 import { parseDuration } from '../../serve/duration.js';
 import { checkModelDirectory, removeAbandonedTemporaries } from '../../serve/model-versions.js';
 import { describeStoreLocation, openEventStore } from '../../serve/open-store.js';
+import { DEFAULT_SCORE_BATCHING } from '../../serve/score-batcher.js';
+import { DEFAULT_RECENT_EVENTS_CACHE } from '../../store/sqlite-store.js';
 import { describeBackend } from '../../engine/index.js';
 import { parseInteger, parseNumber } from '../data-options.js';
 import { collect } from '../model-options.js';
@@ -34,6 +36,10 @@ interface ServeOptions {
   popularWindow: number;
   popularCache: number;
   maxUserEvents: number;
+  userHistoryCache: number;
+  sqliteSynchronous: 'full' | 'normal';
+  scoreBatch: number;
+  scoreBatchWindow: number;
   logLevel: string;
 }
 
@@ -93,6 +99,23 @@ export function serveCommand(): Command {
         .default(DEFAULT_POPULAR_CACHE_MS, '1m'),
     )
     .option('--max-user-events <n>', "most recent events of a user that one recommendation reads (1..10000)", parseInteger('--max-user-events'), DEFAULT_MAX_USER_EVENTS)
+    .option(
+      '--user-history-cache <events>',
+      "SQLite: events of recently asked-for users held in memory (their newest --max-user-events each), kept exact on writes ('0': read the store on every request)",
+      parseInteger('--user-history-cache'),
+      DEFAULT_RECENT_EVENTS_CACHE.maxEvents,
+    )
+    .addOption(
+      new Option('--sqlite-synchronous <mode>', "SQLite: 'full' waits for the disk at every commit (acknowledged events survive a power loss); 'normal' does not (they survive a killed server, not a crashed machine)")
+        .choices(['full', 'normal'])
+        .default('full'),
+    )
+    .option('--score-batch <rows>', "most concurrent requests scored in one call ('1': each alone)", parseInteger('--score-batch'), DEFAULT_SCORE_BATCHING.maxRows)
+    .addOption(
+      new Option('--score-batch-window <duration>', "how long a request waits for others to be scored with ('0': only those arriving in the same event-loop turn)")
+        .argParser(duration('--score-batch-window'))
+        .default(DEFAULT_SCORE_BATCHING.windowMs, '0'),
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug (logs are JSON lines on stderr)', 'info')
     .action(async (options: ServeOptions) => {
       const databaseUrl = options.databaseUrl ?? process.env['RECODER_DATABASE_URL'];
@@ -117,7 +140,12 @@ export function serveCommand(): Command {
       if (options.trainEvery !== undefined && options.trainEvery < 1000) throw new Error(`--train-every must be at least 1s, got ${options.trainEvery} ms`);
       await checkModelDirectory(modelDir);
       const cleaned = await removeAbandonedTemporaries(modelDir);
-      const store = await openEventStore(storeSpec);
+      if (options.scoreBatch < 1) throw new Error(`--score-batch must be at least 1, got ${options.scoreBatch}`);
+      if (options.userHistoryCache < 0) throw new Error(`--user-history-cache must be 0 or more, got ${options.userHistoryCache}`);
+      const store = await openEventStore(storeSpec, {
+        recentEvents: options.userHistoryCache === 0 ? false : { eventsPerUser: options.maxUserEvents, maxEvents: options.userHistoryCache },
+        synchronous: options.sqliteSynchronous,
+      });
       const app = await buildApp({
         store,
         modelDir,
@@ -131,6 +159,7 @@ export function serveCommand(): Command {
         popularWindowMs: options.popularWindow,
         popularCacheMs: options.popularCache,
         maxUserEvents: options.maxUserEvents,
+        scoreBatching: { maxRows: options.scoreBatch, windowMs: options.scoreBatchWindow },
         evaluationsDir: resolve(options.evaluationsDir ?? join(options.dataDir, 'evaluations')),
       });
       let closing = false;

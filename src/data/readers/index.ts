@@ -7,6 +7,7 @@ import { readJsonLines, type JsonLinesReadOptions } from './json-lines.js';
 import { readMovieLens100k } from './movielens-100k.js';
 import { readMovieLens1m, type MovieLens1mReadOptions } from './movielens-1m.js';
 import { readMovieLensLatest } from './movielens-latest.js';
+import { readDigineticaViews, readSessionClicks } from './session-clicks.js';
 import { readUserItemLists, readUserItemPairs } from './user-item-lists.js';
 
 export { lineBatches, readLines, type LineBatch, type LineReadOptions, type TextEncoding } from './lines.js';
@@ -17,10 +18,11 @@ export { readMovieLens100k } from './movielens-100k.js';
 export { readMovieLens1m, readMovieLensRatingsDat, type MovieLens1mReadOptions, type MovieLens1mSource } from './movielens-1m.js';
 export { readMovieLensLatest } from './movielens-latest.js';
 export { readUserItemLists, readUserItemPairs } from './user-item-lists.js';
+export { readDigineticaViews, readSessionClicks } from './session-clicks.js';
 export { readAttributeTable, type AttributeTableReadOptions } from './attributes.js';
 
 /** The on-disk layouts readDataset understands. */
-export type DatasetFormat = 'ml-100k' | 'ml-1m' | 'ml-latest' | 'delimited' | 'jsonl' | 'user-item-lists' | 'user-item-pairs';
+export type DatasetFormat = 'ml-100k' | 'ml-1m' | 'ml-latest' | 'delimited' | 'jsonl' | 'user-item-lists' | 'user-item-pairs' | 'session-clicks' | 'diginetica-views';
 
 export const DATASET_FORMATS: readonly DatasetFormat[] = [
   'ml-100k',
@@ -30,6 +32,8 @@ export const DATASET_FORMATS: readonly DatasetFormat[] = [
   'jsonl',
   'user-item-lists',
   'user-item-pairs',
+  'session-clicks',
+  'diginetica-views',
 ];
 
 export interface DatasetReadOptions extends ReadOptions {
@@ -80,6 +84,10 @@ function readByFormat(
       return readUserItemLists(location, readOptions);
     case 'user-item-pairs':
       return readUserItemPairs(location, readOptions);
+    case 'session-clicks':
+      return readSessionClicks(location, readOptions);
+    case 'diginetica-views':
+      return readDigineticaViews(location, readOptions);
     default:
       throw new TypeError(`unknown dataset format '${format as string}'; known formats: ${DATASET_FORMATS.join(', ')}`);
   }
@@ -104,6 +112,10 @@ const KNOWN_DATASETS: Readonly<Record<string, { format: DatasetFormat; file?: st
   'ml-32m': { format: 'ml-latest' },
   'amazon-beauty-5core-openp5': { format: 'user-item-lists', file: 'user_sequence.txt' },
   'amazon-video-games-sasrec': { format: 'user-item-pairs', file: 'Video.txt' },
+  // Anonymous sessions (users are sessions). YooChoose's test file sits beside this one
+  // (yoochoose-clicks-100k_test.txt); src/experiment/session-data.ts reads both for the session protocol.
+  'yoochoose-rsc15-clicks-100k-sample': { format: 'session-clicks', file: 'yoochoose-clicks-100k_train_full.txt' },
+  'diginetica-views-sample': { format: 'diginetica-views', file: 'sample_train-item-views.csv' },
 };
 
 /**

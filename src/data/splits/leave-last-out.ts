@@ -16,7 +16,8 @@ export interface LeaveLastOutSplitOptions {
 
 /**
  * Per user, entries are ordered by timestamp (NaN as earliest), ties by log
- * position (file order) when known, else by item index. As in RecBole's
+ * position (file order) when known, else by item index; data without timestamps
+ * (user-item-pairs files) by log position alone. As in RecBole's
  * `split_by_leave_one_out`, at least one interaction stays in train: a user with
  * n items gives min(held, n − 1) of them, the test target first. So with
  * validation a 2-item user has a test target but no validation target, and a
@@ -30,10 +31,12 @@ export function leaveLastOutSplit(data: InteractionData, options: LeaveLastOutSp
   const { validation, seed } = options;
   checkInteractionData(data);
   checkSeed(seed);
-  const times = requireTimestamps(data, 'leave-last-out');
+  // Without timestamps the file order is the time order (SASRec's Video.txt, data_partition in
+  // its util.py); only data with neither cannot be split by time.
+  const times = data.timestamps === null && data.logPositions ? null : requireTimestamps(data, 'leave-last-out');
   const { matrix } = data;
   const positions = data.logPositions;
-  const time = (k: number) => (Number.isNaN(times[k]!) ? -Infinity : times[k]!);
+  const time = (k: number) => (times === null || Number.isNaN(times[k]!) ? -Infinity : times[k]!);
   // Entry order within a row is item order, so comparing entry positions is the item-index tie-break.
   const isLater = (a: number, b: number) => time(a) > time(b) || (time(a) === time(b) && (positions ? positions[a]! > positions[b]! : a > b));
 

@@ -2,6 +2,7 @@
 import type { Split, SplitProtocol } from '../split-types.js';
 import type { InteractionData } from '../transforms.js';
 import { heldOutUsersSplit } from './held-out-users.js';
+import { itemColdStartSplit } from './item-cold-start.js';
 import { leaveLastOutSplit } from './leave-last-out.js';
 import { randomRatingSplit } from './random-ratings.js';
 import { timeSplit } from './time.js';
@@ -20,10 +21,12 @@ export function makeSplit(data: InteractionData, protocol: SplitProtocol): Split
       return leaveLastOutSplit(data, protocol);
     case 'time':
       return timeSplit(data, protocol);
+    case 'item-cold-start':
+      return itemColdStartSplit(data, protocol);
     default: {
       const kind = (protocol as { kind?: unknown }).kind;
       throw new Error(
-        `unknown split protocol kind ${JSON.stringify(kind)}; expected one of 'random-ratings', 'user-ratio', 'held-out-users', 'leave-last-out', 'time'`,
+        `unknown split protocol kind ${JSON.stringify(kind)}; expected one of 'random-ratings', 'user-ratio', 'held-out-users', 'leave-last-out', 'time', 'item-cold-start'`,
       );
     }
   }

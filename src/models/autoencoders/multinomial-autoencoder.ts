@@ -37,6 +37,7 @@ import { DenseLayer } from '../../nn/dense.js';
 import { truncatedNormal } from '../../nn/init.js';
 import { Adam } from '../../nn/optimizers.js';
 import { exportParameters, importParameters, type Parameter } from '../../nn/parameter.js';
+import { NormalisedInput } from '../../nn/normalised-input.js';
 import { ScratchBuffer } from '../../nn/scratch.js';
 import { SparseInputLayer } from '../../nn/sparse-input.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
@@ -47,8 +48,6 @@ import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 
 /** The notebook's bias initialiser: truncated_normal_initializer(stddev=0.001). */
 const BIAS_INIT_STD = 0.001;
-/** F.normalize's floor on the norm, so an empty row normalises to zeros instead of NaN. */
-const NORM_FLOOR = 1e-12;
 
 /**
  * How the encoder's output becomes the decoder's input. Mult-DAE's code is the
@@ -125,17 +124,6 @@ export interface BatchLoss {
   readonly l2: number;
 }
 
-/** Per-row L2 norms of the stored values. */
-function rowNorms(x: CsrOperand): Float64Array {
-  const norms = new Float64Array(x.nRows);
-  for (let r = 0; r < x.nRows; r++) {
-    let sum = 0;
-    for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) sum += x.values[p]! * x.values[p]!;
-    norms[r] = Math.max(Math.sqrt(sum), NORM_FLOOR);
-  }
-  return norms;
-}
-
 /** The encoder → code → decoder network, its training step on one batch, and scoring. */
 export class MultinomialAutoencoderNetwork {
   readonly shape: NetworkShape;
@@ -145,9 +133,7 @@ export class MultinomialAutoencoderNetwork {
   readonly encoderLayers: readonly DenseLayer[];
   /** latent → … → I; the last one (linear) gives the logits. */
   readonly decoderLayers: readonly DenseLayer[];
-  private readonly normalisedValues = new ScratchBuffer();
-  /** Which stored input entries the last training batch kept (grown to the largest batch). */
-  private dropoutMask = new Uint8Array(0);
+  private readonly normalisedInput: NormalisedInput;
   private readonly logitGradients = new ScratchBuffer();
 
   /** With `rng`, weights start Xavier-uniform and biases truncated-normal; without, at zero (to be loaded). */
@@ -159,6 +145,7 @@ export class MultinomialAutoencoderNetwork {
     rng?: Rng,
   ) {
     this.shape = { items: shape.items, hidden: shape.hidden.slice(), latent: shape.latent };
+    this.normalisedInput = new NormalisedInput(backend);
     const encoderWidths = [shape.items, ...shape.hidden, code.encoderOutputs];
     const decoderWidths = [shape.latent, ...[...shape.hidden].reverse(), shape.items];
     const encoderActivation = (layer: number): Activation => (layer === encoderWidths.length - 2 ? code.encoderActivation : 'tanh');
@@ -225,24 +212,9 @@ export class MultinomialAutoencoderNetwork {
     return total;
   }
 
-  /**
-   * The encoder's input: x's rows L2-normalised and, when `dropoutSeed` is
-   * given, inverted dropout (keep probability inputKeepProbability) on the
-   * stored entries. Same pattern as x, new values (a view of a scratch buffer).
-   */
+  /** The encoder's input: x's rows L2-normalised and, when `dropoutSeed` is given, input dropout (src/nn/normalised-input.ts). */
   private networkInput(x: CsrOperand, dropoutSeed: number | undefined): CsrOperand {
-    const nnz = x.indptr[x.nRows]!;
-    const values = this.normalisedValues.view(nnz);
-    const norms = rowNorms(x);
-    for (let r = 0; r < x.nRows; r++) {
-      const inverse = 1 / norms[r]!;
-      for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) values[p] = x.values[p]! * inverse;
-    }
-    if (dropoutSeed !== undefined && this.inputKeepProbability < 1) {
-      if (this.dropoutMask.length < nnz) this.dropoutMask = new Uint8Array(nnz);
-      this.backend.dropout(values, this.inputKeepProbability, dropoutSeed, this.dropoutMask.subarray(0, nnz), values);
-    }
-    return { nRows: x.nRows, nCols: x.nCols, indptr: x.indptr, indices: x.indices, values };
+    return this.normalisedInput.apply(x, this.inputKeepProbability, dropoutSeed);
   }
 
   /** Encoder layers from the network input to the encoder's output (rows × code.encoderOutputs). */

@@ -57,6 +57,7 @@ import { DenseLayer } from '../../nn/dense.js';
 import { uniform } from '../../nn/init.js';
 import { Adam } from '../../nn/optimizers.js';
 import { exportParameters, importParameters, Parameter } from '../../nn/parameter.js';
+import { NormalisedInput } from '../../nn/normalised-input.js';
 import { ScratchBuffer } from '../../nn/scratch.js';
 import { SparseInputLayer } from '../../nn/sparse-input.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
@@ -72,7 +73,6 @@ const NAME = 'recvae';
 const LAYER_NORM_EPSILON = 0.1;
 /** The authors' `logvar_uniform_prior.fill_(10)`: the wide component's log variance. */
 const WIDE_PRIOR_LOG_VARIANCE = 10;
-const NORM_FLOOR = 1e-12;
 const LOG_TWO_PI = Math.log(2 * Math.PI);
 
 const SETTINGS = defineSettings(NAME, [
@@ -126,8 +126,7 @@ export class RecVaeEncoder {
   readonly norms: readonly LayerNorm[];
   readonly meanLayer: DenseLayer;
   readonly logVarianceLayer: DenseLayer;
-  private readonly inputValues = new ScratchBuffer();
-  private dropoutMask = new Uint8Array(0);
+  private readonly normalisedInput: NormalisedInput;
   /** Per layer: the pre-activation a_k (after the dense connections), then swish(a_k). */
   private readonly preActivations: ScratchBuffer[];
   private readonly activations: ScratchBuffer[];
@@ -145,6 +144,7 @@ export class RecVaeEncoder {
     depth: number,
     rng?: Rng,
   ) {
+    this.normalisedInput = new NormalisedInput(backend);
     this.inputLayer = new SparseInputLayer({ name: `${prefix}.fc1`, inputSize: items, outputSize: hidden, backend });
     const dense = (name: string, inputSize: number, outputSize: number) => new DenseLayer({ name: `${prefix}.${name}`, inputSize, outputSize, backend });
     this.hiddenLayers = Array.from({ length: depth - 1 }, (_, k) => dense(`fc${k + 2}`, hidden, hidden));
@@ -171,19 +171,7 @@ export class RecVaeEncoder {
 
   /** x's rows L2-normalised, then (when dropoutSeed is given) inverted dropout on the stored entries. */
   private networkInput(x: CsrOperand, keepProbability: number, dropoutSeed: number | undefined): CsrOperand {
-    const nnz = x.indptr[x.nRows]!;
-    const values = this.inputValues.view(nnz);
-    for (let r = 0; r < x.nRows; r++) {
-      let squared = 0;
-      for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) squared += x.values[p]! * x.values[p]!;
-      const inverse = 1 / Math.max(Math.sqrt(squared), NORM_FLOOR);
-      for (let p = x.indptr[r]!; p < x.indptr[r + 1]!; p++) values[p] = x.values[p]! * inverse;
-    }
-    if (dropoutSeed !== undefined && keepProbability < 1) {
-      if (this.dropoutMask.length < nnz) this.dropoutMask = new Uint8Array(nnz);
-      this.backend.dropout(values, keepProbability, dropoutSeed, this.dropoutMask.subarray(0, nnz), values);
-    }
-    return { nRows: x.nRows, nCols: x.nCols, indptr: x.indptr, indices: x.indices, values };
+    return this.normalisedInput.apply(x, keepProbability, dropoutSeed);
   }
 
   /** μ and log σ² (rows × latent each, views valid until the next forward) of the raw rows x. */

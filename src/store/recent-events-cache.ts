@@ -1,0 +1,124 @@
+/**
+ * The newest events of recently asked-for users, in memory, so that a
+ * recommendation request does not read (and parse) the user's events from the
+ * database every time: profiled at 700 requests/s on ml-1m, that read was a
+ * third of the server's time (BENCHMARKS.md, "Service: the fast path").
+ *
+ * The store that owns the cache keeps it exact: it fills an entry from one
+ * bounded read (the newest `eventsPerUser` events), appends every event it
+ * inserts, drops entries its deletes touch, and clears everything when another
+ * connection wrote to the database. An entry is either `complete` (every event
+ * the user has) or exactly the newest `eventsPerUser` of them.
+ *
+ * Memory is bounded by `maxEvents` over all entries: past it, the users asked
+ * for least recently are dropped.
+ */
+import type { EventRecord } from './event-store.js';
+
+export interface RecentEventsCacheOptions {
+  /** Newest events kept per user; a read asking for more goes to the database. */
+  readonly eventsPerUser: number;
+  /** Events kept over all users (about 200 bytes each); least recently used users go first. */
+  readonly maxEvents: number;
+}
+
+interface Entry {
+  /** Oldest first, by (timestampMs, sequence): the order of EventStore.userEvents. */
+  readonly events: EventRecord[];
+  /** True when `events` is every event of the user, not only the newest eventsPerUser. */
+  complete: boolean;
+}
+
+/** Store order: by time, then insertion. */
+const before = (a: EventRecord, b: EventRecord): boolean => a.timestampMs < b.timestampMs || (a.timestampMs === b.timestampMs && a.sequence < b.sequence);
+
+export class RecentEventsCache {
+  /** Map order is recency of use: the first entry is the least recently used. */
+  private readonly entries = new Map<string, Entry>();
+  private eventCount = 0;
+
+  constructor(readonly options: RecentEventsCacheOptions) {
+    if (!Number.isInteger(options.eventsPerUser) || options.eventsPerUser < 1) {
+      throw new RangeError(`the recent-events cache needs eventsPerUser ≥ 1, got ${options.eventsPerUser}`);
+    }
+    if (!Number.isInteger(options.maxEvents) || options.maxEvents < 0) throw new RangeError(`the recent-events cache needs maxEvents ≥ 0, got ${options.maxEvents}`);
+  }
+
+  /** Users and events held, for tests and metrics. */
+  get stats(): { readonly users: number; readonly events: number } {
+    return { users: this.entries.size, events: this.eventCount };
+  }
+
+  /** Events held for a user, per entry (for tests of the bound). */
+  heldFor(userId: string): number | undefined {
+    return this.entries.get(userId)?.events.length;
+  }
+
+  /** The newest `limit` events of the user, oldest first; undefined when the cache cannot answer. */
+  get(userId: string, limit: number): EventRecord[] | undefined {
+    if (limit > this.options.eventsPerUser) return undefined;
+    const entry = this.entries.get(userId);
+    if (entry === undefined) return undefined;
+    this.entries.delete(userId);
+    this.entries.set(userId, entry);
+    return entry.events.slice(Math.max(0, entry.events.length - limit));
+  }
+
+  /**
+   * Stores what one read of the newest `eventsPerUser` events returned (oldest first).
+   * Fewer than asked means the read saw all of them.
+   */
+  fill(userId: string, newest: readonly EventRecord[]): void {
+    this.drop(userId);
+    const entry: Entry = { events: newest.slice(), complete: newest.length < this.options.eventsPerUser };
+    this.entries.set(userId, entry);
+    this.eventCount += entry.events.length;
+    this.evict();
+  }
+
+  /** An event the owning store has just committed; kept only if its user is held and it is among their newest. */
+  append(event: EventRecord): void {
+    const entry = this.entries.get(event.userId);
+    if (entry === undefined) return;
+    const { events } = entry;
+    // Usually the newest event: found at the end.
+    let at = events.length;
+    while (at > 0 && before(event, events[at - 1]!)) at--;
+    // Older than every held event of a truncated entry: not among the newest, and not held.
+    if (at === 0 && !entry.complete) return;
+    events.splice(at, 0, event);
+    this.eventCount++;
+    if (events.length > this.options.eventsPerUser) {
+      events.shift();
+      this.eventCount--;
+      entry.complete = false;
+    }
+    this.evict();
+  }
+
+  drop(userId: string): void {
+    const entry = this.entries.get(userId);
+    if (entry === undefined) return;
+    this.entries.delete(userId);
+    this.eventCount -= entry.events.length;
+  }
+
+  /** Drops the entries holding an event of the item (its events were deleted). */
+  dropItem(itemId: string): void {
+    for (const [userId, entry] of this.entries) {
+      if (entry.events.some((e) => e.itemId === itemId)) this.drop(userId);
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.eventCount = 0;
+  }
+
+  private evict(): void {
+    for (const userId of this.entries.keys()) {
+      if (this.eventCount <= this.options.maxEvents) return;
+      this.drop(userId);
+    }
+  }
+}
