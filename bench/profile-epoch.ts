@@ -1,11 +1,11 @@
 /**
  * Where one training epoch of a neural model spends its time, kernel by kernel.
  *
- *   node dist/bench/profile-epoch.js --model mult-vae|mult-dae|recvae|cdae [--dataset ml-1m] [--epochs 2] [--seed 1] [--background-load N]
+ *   node dist/bench/profile-epoch.js --model mult-vae|mult-dae|recvae|cdae|gru4rec|svae [--dataset ml-1m] [--epochs 2] [--seed 1] [--background-load N]
  *
  * Wraps the active backend so that every kernel call is timed, trains the
  * model for a few epochs (no validation) on the held-out-users split's
- * training rows, and prints per-kernel milliseconds per epoch (the last
+ * training rows (the leave-last-out split's sequences for gru4rec and svae), and prints per-kernel milliseconds per epoch (the last
  * epoch) as JSON and a table; "outside kernels" is the rest of the epoch
  * (JavaScript: batching, normalisation, bookkeeping).
  */
@@ -22,6 +22,8 @@ import { multVaeVariant } from '../src/models/autoencoders/mult-vae.js';
 import type { Recommender } from '../src/models/model.js';
 import { multinomialAutoencoderRecommender } from '../src/models/autoencoders/multinomial-autoencoder.js';
 import { recVaeRecommender } from '../src/models/autoencoders/recvae.js';
+import { gru4recRecommender } from '../src/models/sequential/gru4rec.js';
+import { svaeRecommender } from '../src/models/sequential/svae.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -58,7 +60,11 @@ function timedBackend(inner: Backend): Backend {
 
 const backgroundLoad = startBackgroundLoad(backgroundLoadCount(args['background-load']));
 const prepared = await prepareData({ dataset: args.dataset!, implicit: true });
-const split = makeSplit(prepared.data, { kind: 'held-out-users', validationUsers: 600, testUsers: 600, foldInFraction: 0.8, seed: Number(args.seed) });
+// Sequence models train on the leave-last-out split's ordered sequences (the protocol they are evaluated on).
+const SEQUENCE_MODELS = ['gru4rec', 'svae'];
+const split = SEQUENCE_MODELS.includes(args.model!)
+  ? makeSplit(prepared.data, { kind: 'leave-last-out', validation: true, seed: Number(args.seed) })
+  : makeSplit(prepared.data, { kind: 'held-out-users', validationUsers: 600, testUsers: 600, foldInFraction: 0.8, seed: Number(args.seed) });
 const epochs = Number(args.epochs);
 const backend = args.untimed ? getBackend() : timedBackend(getBackend());
 const hyperParameters = { epochs, patience: 0 };
@@ -67,6 +73,9 @@ const constructors: Record<string, () => Recommender> = {
   'mult-dae': () => multinomialAutoencoderRecommender(multDaeVariant, hyperParameters, backend),
   recvae: () => recVaeRecommender(hyperParameters, backend),
   cdae: () => cdaeRecommender(hyperParameters, backend),
+  // Sequence models: GRU
+  gru4rec: () => gru4recRecommender(hyperParameters, backend),
+  svae: () => svaeRecommender(hyperParameters, backend),
 };
 const makeModel = constructors[args.model!];
 if (makeModel === undefined) throw new Error(`--model must be one of ${Object.keys(constructors).join(', ')}, got '${args.model}'`);

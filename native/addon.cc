@@ -318,6 +318,21 @@ RECODER_KERNEL(topKRows, 6, {
 // spdInverse(a, n) → 0, or the order of the first non-positive-definite leading minor
 RECODER_KERNEL(spdInverse, 2, { return number(env, static_cast<double>(recoder::spd_inverse(args.f64(0), args.integer(1)))); })
 
+// Sequence models: GRU
+// gruForward(batch, steps, hidden, inputProjections, weightHh, biasHh, filled, states, gates)
+RECODER_KERNEL(gruForward, 9, {
+  recoder::gru_forward(args.integer(0), args.integer(1), args.integer(2), args.f32(3), args.f32(4), args.f32(5), args.i32(6),
+                       args.f32(7), args.f32(8));
+  return undefined(env);
+})
+
+// gruBackward(batch, steps, hidden, weightHh, filled, states, gates, gradStates, gradInputProjections, gradWeightHh, gradBiasHh)
+RECODER_KERNEL(gruBackward, 11, {
+  recoder::gru_backward(args.integer(0), args.integer(1), args.integer(2), args.f32(3), args.i32(4), args.f32(5), args.f32(6),
+                        args.f32(7), args.f32(8), args.f32(9), args.f32(10));
+  return undefined(env);
+})
+
 // info() → { blasConfig, blasCore, blasThreads, kernelThreads }
 napi_value js_info(napi_env env, napi_callback_info) {
   return guarded(env, [&]() -> napi_value {
@@ -366,6 +381,9 @@ napi_value init(napi_env env, napi_value exports) {
       RECODER_EXPORT(adamUpdate),
       RECODER_EXPORT(topKRows),
       RECODER_EXPORT(spdInverse),
+      // Sequence models: GRU
+      RECODER_EXPORT(gruForward),
+      RECODER_EXPORT(gruBackward),
 #undef RECODER_EXPORT
   };
   if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok) {

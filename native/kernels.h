@@ -78,4 +78,12 @@ int blas_threads();       // OpenBLAS's thread count (0 when the BLAS cannot tel
 std::string blas_config(); // e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64"
 std::string blas_core();   // OpenBLAS's kernel set in use, e.g. "SkylakeX" ("" for another BLAS)
 
+// Sequence models: GRU
+// ---- GRU recurrence over right-aligned windows (gru.cc) ----
+void gru_forward(int64_t batch, int64_t steps, int64_t hidden, const float* input_projections, const float* weight_hh,
+                 const float* bias_hh, const int32_t* filled, float* states, float* gates);
+void gru_backward(int64_t batch, int64_t steps, int64_t hidden, const float* weight_hh, const int32_t* filled,
+                  const float* states, const float* gates, const float* grad_states, float* grad_input_projections,
+                  float* grad_weight_hh, float* grad_bias_hh);
+
 }  // namespace recoder

@@ -18,4 +18,7 @@ export const SMALL_MODEL_SETTINGS: Readonly<Record<string, Readonly<Record<strin
   'attribute-map': { lambda: 10 },
   'hybrid-dae': { latent: 8, epochs: 3, batchSize: 16 },
   'session-knn': { neighbours: 10, sampleSize: 20 },
+  // Sequence models: GRU
+  gru4rec: { hidden: 8, maxLength: 5, epochs: 3, batchSize: 16 },
+  svae: { itemEmbedding: 8, rnnSize: 8, hidden: 8, latent: 4, maxLength: 5, epochs: 3, batchSize: 16 },
 };

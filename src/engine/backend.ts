@@ -291,4 +291,54 @@ export interface Backend {
    * Native: LAPACK dpotrf + dpotri; reference: the blocked Cholesky of src/linalg.
    */
   spdInverse(a: Float64Array, n: number): void;
+
+  // Sequence models: GRU
+  // ---- Gated recurrent unit over right-aligned windows (src/nn/gru.ts) -------------------------
+
+  /**
+   * One GRU layer's recurrence over `batch` right-aligned windows of `steps` slots, gates as in
+   * torch.nn.GRU (Cho et al. 2014; the reset gate applied after the recurrent product):
+   *   r = σ(x_r + W_hr·h + b_hr),  z = σ(x_z + W_hz·h + b_hz),
+   *   n = tanh(x_n + r ⊙ (W_hn·h + b_hn)),  h′ = (1 − z) ⊙ n + z ⊙ h,  h before the first event = 0.
+   * Slot (w, t) is row w·steps + t of every per-slot matrix. `inputProjections` (batch·steps × 3H,
+   * blocks [r | z | n]) is x = W_ih·input + b_ih for every slot, computed beforehand as one GEMM;
+   * weightHh is [3H × H] (rows r, z, n as torch's weight_hh_l0), biasHh [3H]. Window w's last
+   * filled[w] slots hold events; its earlier slots are padding: their state and gates are written
+   * as 0 and they never reach the recurrence, so the first event starts from the zero state.
+   * Writes states (batch·steps × H: h after each slot) and gates (batch·steps × 4H: r, z, n and
+   * W_hn·h + b_hn, what the backward reads). Batches sorted by filled, longest first, are fastest:
+   * each step's recurrent GEMM then covers only the windows still running.
+   */
+  gruForward(
+    batch: number,
+    steps: number,
+    hidden: number,
+    inputProjections: Float32Array,
+    weightHh: Float32Array,
+    biasHh: Float32Array,
+    filled: Int32Array,
+    states: Float32Array,
+    gates: Float32Array,
+  ): void;
+
+  /**
+   * Backpropagation through time of gruForward, from its states and gates, for gradStates =
+   * ∂L/∂states (batch·steps × H; entries at padded slots are ignored): writes
+   * gradInputProjections = ∂L/∂x (batch·steps × 3H, 0 at padded slots) and adds ∂L/∂W_hh to
+   * gradWeightHh [3H × H] and ∂L/∂b_hh to gradBiasHh [3H]. The input weights' gradients follow
+   * from gradInputProjections by GEMMs outside (∂L/∂W_ih = Σ ∂L/∂xᵀ·input, ∂L/∂b_ih = Σ ∂L/∂x).
+   */
+  gruBackward(
+    batch: number,
+    steps: number,
+    hidden: number,
+    weightHh: Float32Array,
+    filled: Int32Array,
+    states: Float32Array,
+    gates: Float32Array,
+    gradStates: Float32Array,
+    gradInputProjections: Float32Array,
+    gradWeightHh: Float32Array,
+    gradBiasHh: Float32Array,
+  ): void;
 }

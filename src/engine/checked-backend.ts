@@ -276,7 +276,56 @@ export function withArgumentChecks(kernels: Backend): Backend {
       if (a.length !== n * n) throw new RangeError(`spdInverse: a has ${a.length} elements, expected n × n = ${n} × ${n}`);
       kernels.spdInverse(a, n);
     },
+    // Sequence models: GRU
+    gruForward(batch, steps, hidden, inputProjections, weightHh, biasHh, filled, states, gates) {
+      const kernel = 'gruForward';
+      checkGruShape(kernel, batch, steps, hidden, weightHh, filled, states, gates);
+      checkMatrix(kernel, 'inputProjections', inputProjections, batch * steps, 3 * hidden);
+      checkLength(kernel, 'biasHh', biasHh, 3 * hidden, '3 × hidden');
+      for (const [name, array] of [['states', states], ['gates', gates]] as const) {
+        for (const [other, input] of [['inputProjections', inputProjections], ['weightHh', weightHh], ['biasHh', biasHh]] as const) checkNoOverlap(kernel, name, array, other, input);
+      }
+      checkNoOverlap(kernel, 'states', states, 'gates', gates);
+      kernels.gruForward(batch, steps, hidden, inputProjections, weightHh, biasHh, filled, states, gates);
+    },
+    gruBackward(batch, steps, hidden, weightHh, filled, states, gates, gradStates, gradInputProjections, gradWeightHh, gradBiasHh) {
+      const kernel = 'gruBackward';
+      checkGruShape(kernel, batch, steps, hidden, weightHh, filled, states, gates);
+      checkMatrix(kernel, 'gradStates', gradStates, batch * steps, hidden);
+      checkMatrix(kernel, 'gradInputProjections', gradInputProjections, batch * steps, 3 * hidden);
+      checkMatrix(kernel, 'gradWeightHh', gradWeightHh, 3 * hidden, hidden);
+      checkLength(kernel, 'gradBiasHh', gradBiasHh, 3 * hidden, '3 × hidden');
+      const outputs: [string, Float32Array][] = [['gradInputProjections', gradInputProjections], ['gradWeightHh', gradWeightHh], ['gradBiasHh', gradBiasHh]];
+      const inputs: [string, Float32Array][] = [['weightHh', weightHh], ['states', states], ['gates', gates], ['gradStates', gradStates]];
+      for (let i = 0; i < outputs.length; i++) {
+        for (const [name, array] of [...inputs, ...outputs.slice(i + 1)]) checkNoOverlap(kernel, outputs[i]![0], outputs[i]![1], name, array);
+      }
+      kernels.gruBackward(batch, steps, hidden, weightHh, filled, states, gates, gradStates, gradInputProjections, gradWeightHh, gradBiasHh);
+    },
   };
+}
+
+// Sequence models: GRU
+function checkGruShape(
+  kernel: string,
+  batch: number,
+  steps: number,
+  hidden: number,
+  weightHh: Float32Array,
+  filled: Int32Array,
+  states: Float32Array,
+  gates: Float32Array,
+): void {
+  checkSize(kernel, 'batch', batch);
+  checkSize(kernel, 'steps', steps);
+  checkSize(kernel, 'hidden', hidden);
+  checkMatrix(kernel, 'weightHh', weightHh, 3 * hidden, hidden);
+  checkLength(kernel, 'filled', filled, batch, 'batch');
+  for (let w = 0; w < batch; w++) {
+    if (!(filled[w]! >= 0 && filled[w]! <= steps)) throw new RangeError(`${kernel}: filled[${w}] is ${filled[w]}, expected 0..steps = 0..${steps}`);
+  }
+  checkMatrix(kernel, 'states', states, batch * steps, hidden);
+  checkMatrix(kernel, 'gates', gates, batch * steps, 4 * hidden);
 }
 
 function checkAdam(kernel: string, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, step: AdamStep): void {

@@ -49,6 +49,9 @@ interface NativeAddon {
   sgdUpdate(param: Float32Array, grad: Float32Array, learningRate: number, weightDecay: number): void;
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, learningRate: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, step: number, decoupled: boolean): void;
   topKRows(scores: Float32Array, rows: number, cols: number, k: number, outIdx: Int32Array, outVals: Float32Array): void;
+  // Sequence models: GRU
+  gruForward(batch: number, steps: number, hidden: number, inputProjections: Float32Array, weightHh: Float32Array, biasHh: Float32Array, filled: Int32Array, states: Float32Array, gates: Float32Array): void;
+  gruBackward(batch: number, steps: number, hidden: number, weightHh: Float32Array, filled: Int32Array, states: Float32Array, gates: Float32Array, gradStates: Float32Array, gradInputProjections: Float32Array, gradWeightHh: Float32Array, gradBiasHh: Float32Array): void;
 }
 
 /** The codes native/kernels.h's `Activation` enum uses. */
@@ -226,5 +229,10 @@ function wrapAddon(addon: NativeAddon, info: ReturnType<NativeAddon['info']>): B
       const failedMinor = addon.spdInverse(a, n);
       if (failedMinor !== 0) throw new NotPositiveDefiniteError(failedMinor - 1, Number.NaN, n);
     },
+    // Sequence models: GRU
+    gruForward: (batch, steps, hidden, inputProjections, weightHh, biasHh, filled, states, gates) =>
+      addon.gruForward(batch, steps, hidden, inputProjections, weightHh, biasHh, filled, states, gates),
+    gruBackward: (batch, steps, hidden, weightHh, filled, states, gates, gradStates, gradInputProjections, gradWeightHh, gradBiasHh) =>
+      addon.gruBackward(batch, steps, hidden, weightHh, filled, states, gates, gradStates, gradInputProjections, gradWeightHh, gradBiasHh),
   });
 }

@@ -7,3 +7,5 @@ export { SparseInputLayer, type SparseInputLayerOptions } from './sparse-input.j
 export { RowBatches, rowBatches, batchCount, type RowBatch } from './batches.js';
 export { ScratchBuffer } from './scratch.js';
 export { PAD, historyWindows, trainingWindows, oneHotRows, type SequenceWindows, type TrainingWindows } from './sequence-windows.js';
+// Sequence models: GRU
+export { GruLayer, gru4recUniform, type GruLayerOptions } from './gru.js';
