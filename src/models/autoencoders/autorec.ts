@@ -30,9 +30,10 @@ import type { CsrMatrix } from '../../data/csr.js';
 import type { Rng } from '../../data/random.js';
 import type { EvalSet } from '../../data/split-types.js';
 import type { Backend } from '../../engine/backend.js';
-import { exportParameters, importParameters, type Parameter } from '../../nn/parameter.js';
+import type { Parameter } from '../../nn/parameter.js';
 import { rowBatches } from '../../nn/batches.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
+import { parameterTrainingState, restoreParameterTrainingState } from '../../train/parameter-state.js';
 import { AUTOREC_OPTIMIZERS, AutoRecNetwork, AutoRecTrainer, type AutoRecBatchResult, type AutoRecOptimizer } from './autorec-network.js';
 import { AutoRecPredictor, type AutoRecPredictorData, type AutoRecVariant } from './autorec-predictor.js';
 import { checkNumber } from '../hyper-parameters.js';
@@ -196,13 +197,11 @@ class AutoRecTraining implements TrainableModel {
   }
 
   trainingState(): TrainingState {
-    const optimizerState = this.trainer.optimizer.exportState();
-    return { tensors: { ...exportParameters(this.network.parameters), ...optimizerState.tensors }, scalars: { ...optimizerState.scalars } };
+    return parameterTrainingState(this.network.parameters, this.trainer.optimizer);
   }
 
   restoreTrainingState(state: TrainingState): void {
-    importParameters(this.network.parameters, state.tensors, 'AutoRec training state');
-    this.trainer.optimizer.importState(state, 'AutoRec training state');
+    restoreParameterTrainingState(this.network.parameters, this.trainer.optimizer, state, 'AutoRec training state');
   }
 }
 

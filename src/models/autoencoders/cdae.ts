@@ -42,11 +42,12 @@ import { validationNdcg } from '../../eval/validation.js';
 import { rowBatches } from '../../nn/batches.js';
 import { xavierUniform } from '../../nn/init.js';
 import { Adam } from '../../nn/optimizers.js';
-import { exportParameters, importParameters, Parameter } from '../../nn/parameter.js';
+import { Parameter } from '../../nn/parameter.js';
 import { ScratchBuffer } from '../../nn/scratch.js';
 import { SparseInputLayer } from '../../nn/sparse-input.js';
 import { trainIteratively, type TrainReport } from '../../train/loop.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState, ValidationResult } from '../../train/trainable.js';
+import { parameterTrainingState, restoreParameterTrainingState } from '../../train/parameter-state.js';
 import type { ModelFactory, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import { defineSettings } from '../settings.js';
@@ -303,13 +304,11 @@ class CdaeTraining implements TrainableModel {
   }
 
   trainingState(): TrainingState {
-    const optimizerState = this.optimizer.exportState();
-    return { tensors: { ...exportParameters(this.network.parameters), ...optimizerState.tensors }, scalars: { ...optimizerState.scalars } };
+    return parameterTrainingState(this.network.parameters, this.optimizer);
   }
 
   restoreTrainingState(state: TrainingState): void {
-    importParameters(this.network.parameters, state.tensors, 'CDAE training state');
-    this.optimizer.importState(state, 'CDAE training state');
+    restoreParameterTrainingState(this.network.parameters, this.optimizer, state, 'CDAE training state');
   }
 }
 

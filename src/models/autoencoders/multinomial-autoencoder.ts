@@ -36,11 +36,12 @@ import { rowBatches } from '../../nn/batches.js';
 import { DenseLayer } from '../../nn/dense.js';
 import { truncatedNormal } from '../../nn/init.js';
 import { Adam } from '../../nn/optimizers.js';
-import { exportParameters, importParameters, type Parameter } from '../../nn/parameter.js';
+import type { Parameter } from '../../nn/parameter.js';
 import { NormalisedInput } from '../../nn/normalised-input.js';
 import { ScratchBuffer } from '../../nn/scratch.js';
 import { SparseInputLayer } from '../../nn/sparse-input.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
+import { parameterTrainingState, restoreParameterTrainingState } from '../../train/parameter-state.js';
 import type { ModelFactory, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import type { ModelSettings, SettingSpec } from '../settings.js';
@@ -356,13 +357,11 @@ export class MultinomialAutoencoderTraining implements TrainableModel {
   }
 
   trainingState(): TrainingState {
-    const optimizerState = this.optimizer.exportState();
-    return { tensors: { ...exportParameters(this.network.parameters), ...optimizerState.tensors }, scalars: { ...optimizerState.scalars } };
+    return parameterTrainingState(this.network.parameters, this.optimizer);
   }
 
   restoreTrainingState(state: TrainingState): void {
-    importParameters(this.network.parameters, state.tensors, 'multinomial autoencoder training state');
-    this.optimizer.importState(state, 'multinomial autoencoder training state');
+    restoreParameterTrainingState(this.network.parameters, this.optimizer, state, 'multinomial autoencoder training state');
   }
 }
 

@@ -39,11 +39,12 @@ import { rowBatches } from '../../nn/batches.js';
 import { truncatedNormal, xavierUniform } from '../../nn/init.js';
 import { NormalisedInput } from '../../nn/normalised-input.js';
 import { Adam } from '../../nn/optimizers.js';
-import { exportParameters, importParameters, Parameter } from '../../nn/parameter.js';
+import { Parameter } from '../../nn/parameter.js';
 import { ScratchBuffer } from '../../nn/scratch.js';
 import { SparseInputLayer } from '../../nn/sparse-input.js';
 import { TextCnn, textWindows, type TextWindows, type TokenLists } from '../../nn/text-cnn.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
+import { parameterTrainingState, restoreParameterTrainingState } from '../../train/parameter-state.js';
 import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 import type { ModelFactory, ModelInput, ModelState } from '../model.js';
 import { requireTensor } from '../model-support.js';
@@ -405,14 +406,12 @@ class HybridDaeTraining implements TrainableModel {
   }
 
   trainingState(): TrainingState {
-    const optimizerState = this.optimizer.exportState();
-    return { tensors: { ...exportParameters(this.network.parameters), ...optimizerState.tensors }, scalars: { ...optimizerState.scalars } };
+    return parameterTrainingState(this.network.parameters, this.optimizer);
   }
 
   restoreTrainingState(state: TrainingState): void {
-    importParameters(this.network.parameters, state.tensors, 'hybrid DAE training state');
+    restoreParameterTrainingState(this.network.parameters, this.optimizer, state, 'hybrid DAE training state');
     this.network.weightsChanged();
-    this.optimizer.importState(state, 'hybrid DAE training state');
   }
 }
 

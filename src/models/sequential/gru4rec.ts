@@ -31,10 +31,11 @@ import type { Backend } from '../../engine/backend.js';
 import { CatalogueSoftmax } from '../../nn/catalogue-softmax.js';
 import { GruLayer, gru4recUniform } from '../../nn/gru.js';
 import { Adam } from '../../nn/optimizers.js';
-import { exportParameters, importParameters, Parameter } from '../../nn/parameter.js';
+import { Parameter } from '../../nn/parameter.js';
 import { ScratchBuffer } from '../../nn/scratch.js';
 import { historyWindows, oneHotRows, trainingWindows, type SequenceWindows } from '../../nn/sequence-windows.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
+import { parameterTrainingState, restoreParameterTrainingState } from '../../train/parameter-state.js';
 import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 import type { ModelFactory, ScoreQuery, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
@@ -235,13 +236,11 @@ export class Gru4RecTraining implements TrainableModel {
   }
 
   trainingState(): TrainingState {
-    const optimizerState = this.optimizer.exportState();
-    return { tensors: { ...exportParameters(this.network.parameters), ...optimizerState.tensors }, scalars: { ...optimizerState.scalars } };
+    return parameterTrainingState(this.network.parameters, this.optimizer);
   }
 
   restoreTrainingState(state: TrainingState): void {
-    importParameters(this.network.parameters, state.tensors, 'gru4rec training state');
-    this.optimizer.importState(state, 'gru4rec training state');
+    restoreParameterTrainingState(this.network.parameters, this.optimizer, state, 'gru4rec training state');
   }
 }
 

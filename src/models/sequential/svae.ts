@@ -32,10 +32,11 @@ import { GaussianCode } from '../../nn/gaussian-code.js';
 import { GruLayer } from '../../nn/gru.js';
 import { normal, xavierNormal } from '../../nn/init.js';
 import { Adam } from '../../nn/optimizers.js';
-import { exportParameters, importParameters, Parameter } from '../../nn/parameter.js';
+import { Parameter } from '../../nn/parameter.js';
 import { ScratchBuffer } from '../../nn/scratch.js';
 import { historyWindows, oneHotRows, trainingWindows, type TrainingWindows } from '../../nn/sequence-windows.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
+import { parameterTrainingState, restoreParameterTrainingState } from '../../train/parameter-state.js';
 import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 import type { ModelFactory, ScoreQuery, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
@@ -268,13 +269,11 @@ export class SvaeTraining implements TrainableModel {
   }
 
   trainingState(): TrainingState {
-    const optimizerState = this.optimizer.exportState();
-    return { tensors: { ...exportParameters(this.network.parameters), ...optimizerState.tensors }, scalars: { ...optimizerState.scalars } };
+    return parameterTrainingState(this.network.parameters, this.optimizer);
   }
 
   restoreTrainingState(state: TrainingState): void {
-    importParameters(this.network.parameters, state.tensors, 'svae training state');
-    this.optimizer.importState(state, 'svae training state');
+    restoreParameterTrainingState(this.network.parameters, this.optimizer, state, 'svae training state');
   }
 }
 
