@@ -10,7 +10,7 @@ import { Rng } from '../../src/data/random.js';
 import { referenceBackend } from '../../src/engine/reference.js';
 import type { FeatureTable } from '../../src/data/features.js';
 import { encodeAttributes, fitAttributeEncoding } from '../../src/models/hybrid/attribute-vectors.js';
-import { HybridDaeNetwork, hybridDaeFactory, hybridDaeRecommender, itemTextsOf } from '../../src/models/hybrid/hybrid-dae.js';
+import { attributeNeighbours, HybridDaeNetwork, hybridDaeFactory, hybridDaeRecommender, itemTextsOf } from '../../src/models/hybrid/hybrid-dae.js';
 import { generatedItemFeatures } from '../../test-support/training-data-for.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 
@@ -39,7 +39,7 @@ const USER_FEATURES: FeatureTable = {
   ],
 };
 
-function oracleLoss(network: HybridDaeNetwork, x: CsrMatrix, keep: Uint8Array, users?: CsrMatrix, dropHistory?: Uint8Array): number {
+function oracleLoss(network: HybridDaeNetwork, x: CsrMatrix, keep: Uint8Array, users?: CsrMatrix, dropHistory?: Uint8Array, neighbours?: CsrMatrix): number {
   const L = network.latent;
   const warm = network.warmItems;
   const mask = new Uint8Array(x.nnz);
@@ -55,6 +55,13 @@ function oracleLoss(network: HybridDaeNetwork, x: CsrMatrix, keep: Uint8Array, u
     if (keep[w] === 1) {
       for (let k = 0; k < L; k++) d[k]! += network.collaborative.value[w * L + k]!;
       c += network.bias.value[w]!;
+    }
+    if (neighbours) {
+      for (let p = neighbours.indptr[item]!; p < neighbours.indptr[item + 1]!; p++) {
+        const n = neighbours.indices[p]!;
+        for (let k = 0; k < L; k++) d[k]! += neighbours.values[p]! * network.collaborative.value[n * L + k]!;
+        c += neighbours.values[p]! * network.bias.value[n]!;
+      }
     }
     return { d, c };
   };
@@ -87,7 +94,7 @@ function oracleLoss(network: HybridDaeNetwork, x: CsrMatrix, keep: Uint8Array, u
 
 for (const underTest of backendsUnderTest()) {
   for (const withUsers of [false, true]) {
-  test(`${underTest.name}: hybrid DAE${withUsers ? ' with user attributes' : ''}: every parameter's gradient matches finite differences of the whole loss`, (t) => {
+  test(`${underTest.name}: hybrid DAE${withUsers ? ' with user attributes and attribute neighbours' : ''}: every parameter's gradient matches finite differences of the whole loss`, (t) => {
     const backend = backendOrSkip(t, underTest);
     if (backend === undefined) return;
     const rng = seededRng(`hybrid dae gradient ${withUsers}`);
@@ -96,7 +103,8 @@ for (const underTest of backendsUnderTest()) {
     const users = encoding ? encodeAttributes(USER_FEATURES, encoding) : undefined;
     // User 2's history is dropped: its code comes from its attributes alone.
     const dropHistory = withUsers ? Uint8Array.of(0, 0, 1, 0) : undefined;
-    const network = new HybridDaeNetwork(backend, attributes(), Int32Array.of(0, 1, 2, 3, 4), 3, encoding, rng);
+    const neighbours = withUsers ? attributeNeighbours(attributes(), Int32Array.of(0, 1, 2, 3, 4), 2) : undefined;
+    const network = new HybridDaeNetwork(backend, attributes(), Int32Array.of(0, 1, 2, 3, 4), 3, encoding, rng, undefined, withUsers ? 2 : 0);
     assert.equal(network.userLayer !== undefined, withUsers);
     for (const p of [network.encoder.bias!, network.bias, network.contentBias]) for (let i = 0; i < p.size; i++) p.value[i] = 0.4 * rng.nextFloat() - 0.2;
     assert.deepEqual(Array.from(network.encoder.weight.value.subarray(15, 18)), [0, 0, 0], 'the cold item’s encoder row is zero');
@@ -104,7 +112,7 @@ for (const underTest of backendsUnderTest()) {
     const keep = Uint8Array.of(1, 0, 1, 0, 1);
     for (const parameter of network.parameters) parameter.zeroGrad();
     const parts = network.accumulateGradients(x, keep, KEEP, DROPOUT_SEED, L2, users, dropHistory);
-    const exact = oracleLoss(network, x, keep, users, dropHistory);
+    const exact = oracleLoss(network, x, keep, users, dropHistory, neighbours);
     assert.ok(Math.abs(parts.nll + parts.l2 - exact) < 1e-4 * Math.max(1, exact), `reported ${parts.nll + parts.l2} vs oracle ${exact}`);
     for (const parameter of network.parameters) {
       const values = parameter.value;
@@ -113,10 +121,10 @@ for (const underTest of backendsUnderTest()) {
         const original = values[i]!;
         values[i] = original + STEP;
         const up = values[i]!;
-        const lossUp = oracleLoss(network, x, keep, users, dropHistory);
+        const lossUp = oracleLoss(network, x, keep, users, dropHistory, neighbours);
         values[i] = original - STEP;
         const down = values[i]!;
-        const lossDown = oracleLoss(network, x, keep, users, dropHistory);
+        const lossDown = oracleLoss(network, x, keep, users, dropHistory, neighbours);
         values[i] = original;
         numeric[i] = (lossUp - lossDown) / (up - down);
       }
@@ -209,4 +217,19 @@ test('hybrid DAE with a text CNN: the CNN parameters get the gradient of the los
   const query = { histories: csrFromCoo(1, 6, [0, 0], [0, 2], [1, 1]) };
   const restored = hybridDaeFactory.restore(model.hyperParameters as Record<string, unknown>, model.exportState(), 6);
   assert.deepEqual(restored.score(query), model.score(query));
+});
+
+test('attribute neighbours: each item’s most similar warm items by attribute cosine, itself excluded, weights summing to 1', () => {
+  // Attributes (unit rows): item 0 = a, 1 = b, 2 = 0.6a + 0.8b, 3 = b, 4 = a, 5 (cold) = a.
+  const vectors = csrFromCoo(6, 2, [0, 1, 2, 2, 3, 4, 5], [0, 1, 0, 1, 1, 0, 0], [1, 1, 0.6, 0.8, 1, 1, 1]);
+  const neighbours = attributeNeighbours(vectors, Int32Array.of(0, 1, 2, 3, 4), 2);
+  // Item 5 (cold): warm items 0 and 4 (cosine 1 each), equal weights.
+  assert.deepEqual(Array.from(neighbours.rowIndices(5)), [0, 4]);
+  assert.deepEqual(Array.from(neighbours.rowValues(5)), [0.5, 0.5]);
+  // Item 2: cosines 0.6 (items 0, 4) and 0.8 (items 1, 3): the two 0.8s.
+  assert.deepEqual(Array.from(neighbours.rowIndices(2)), [1, 3]);
+  // Item 0: not itself; item 4 (cosine 1), then item 2 (0.6).
+  assert.deepEqual(Array.from(neighbours.rowIndices(0)), [2, 4]);
+  const weights = Array.from(neighbours.rowValues(0));
+  assert.ok(Math.abs(weights[0]! - 0.6 / 1.6) < 1e-6 && Math.abs(weights[1]! - 1 / 1.6) < 1e-6);
 });

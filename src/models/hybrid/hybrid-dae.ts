@@ -27,6 +27,14 @@
  * `userDropout` (DropoutNet's user side), so that a user with attributes and no
  * history is encoded from the attributes alone.
  *
+ * With `neighbours` k > 0, item j's vector and bias also get the average of the
+ * collaborative parts of its k warm attribute neighbours (cosine of attribute
+ * vectors, j itself excluded, weights normalised to sum 1): d_j += Σ_n s̃_jn w_n,
+ * c_j += Σ_n s̃_jn b_n. A cold item then starts from the learned vectors of the
+ * items it resembles — what the attribute-to-EASE map does in closed form —
+ * and training (with DropoutNet's dropped items) shapes those vectors so that
+ * such averages rank well too.
+ *
  * With `textCnn`, item j's vector also gets a convolutional encoding of its
  * text fields' words (titles, tags; ConvMF's CNN, src/nn/text-cnn.ts):
  * d_j += cnn(text_j), trained with the rest.
@@ -64,6 +72,7 @@ const SETTINGS = defineSettings(NAME, [
   { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: "probability of keeping an input entry in training (Mult-DAE's keep_prob)", search: { min: 0.2, max: 0.9 } },
   { name: 'itemDropout', type: 'number', default: 0.5, min: 0, max: 1, exclusiveMax: true, description: "probability that an item's collaborative part is dropped in a training batch (DropoutNet), so its attributes alone must score it", search: { min: 0.1, max: 0.9 } },
   { name: 'userDropout', type: 'number', default: 0.25, min: 0, max: 1, exclusiveMax: true, description: "with user attributes: probability that a user's whole history is dropped in a training batch, so the attributes alone must encode the user", search: { min: 0, max: 0.5 } },
+  { name: 'neighbours', type: 'integer', default: 10, min: 0, description: "each item's vector also averages the collaborative parts of its k most attribute-similar warm items; 0 for none", search: { choices: [0, 20, 100] } },
   { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate', search: { min: 1e-4, max: 1e-2 } },
   ...trainingLoopSettingSpecs({ batchSize: 500, epochs: 100, patience: 20 }),
   { name: 'weightDecay', type: 'number', default: 0.01, min: 0, description: 'the loss adds (weightDecay / batchSize) Σ_W ‖W‖² over the encoder, collaborative and content weights', search: { min: 0, max: 0.1 } },
@@ -79,6 +88,7 @@ interface Settings {
   readonly keepProbability: number;
   readonly itemDropout: number;
   readonly userDropout: number;
+  readonly neighbours: number;
   readonly learningRate: number;
   readonly batchSize: number;
   readonly epochs: number;
@@ -135,6 +145,8 @@ export class HybridDaeNetwork {
   private scoringBiases = new Float32Array(0);
   private scoringStale = true;
   private readonly text: TextPart | undefined;
+  /** s̃ of every item and of the warm items over the warm items (items × warm), when neighbours > 0. */
+  private readonly neighbourWeights: { readonly all: CsrMatrix; readonly warm: CsrMatrix } | undefined;
 
   constructor(
     private readonly backend: Backend,
@@ -146,6 +158,8 @@ export class HybridDaeNetwork {
     rng?: Rng,
     /** The items' words and the CNN's shape, for a network with a text CNN. */
     text?: { readonly texts: ItemTexts; readonly filters: number; readonly width: number; readonly embedding: number },
+    /** Warm attribute neighbours averaged into each item's vector; 0 for none. */
+    neighbours = 0,
   ) {
     this.items = attributes.nRows;
     this.latent = latent;
@@ -154,6 +168,10 @@ export class HybridDaeNetwork {
     this.warmIndex = new Int32Array(this.items).fill(-1);
     warmItems.forEach((item, w) => (this.warmIndex[item] = w));
     this.warmAttributes = attributes.selectRows(warmItems);
+    if (neighbours > 0) {
+      const all = attributeNeighbours(attributes, warmItems, neighbours);
+      this.neighbourWeights = { all, warm: all.selectRows(warmItems) };
+    }
     this.input = new NormalisedInput(backend);
     this.encoder = new SparseInputLayer({ name: 'encoder', inputSize: this.items, outputSize: latent, backend, ...(rng ? { rng: rng.fork(0) } : {}) });
     this.userLayer =
@@ -211,11 +229,17 @@ export class HybridDaeNetwork {
    */
   private itemVectors(attributes: CsrOperand, collaborativeRow: (r: number) => number, vectors: Float32Array, biases: Float32Array): void {
     const L = this.latent;
+    const everyItem = attributes === this.attributes;
     this.backend.csrMatmul(1, attributes, this.content.value, L, 0, vectors);
     this.backend.csrMatmul(1, attributes, this.contentBias.value, 1, 0, biases);
     const w = this.collaborative.value;
     const b = this.bias.value;
-    if (this.text) this.backend.axpy(1, this.text.cnn.forward(attributes.nRows === this.items ? this.text.all : this.text.warm), vectors);
+    if (this.neighbourWeights) {
+      const weights = everyItem ? this.neighbourWeights.all : this.neighbourWeights.warm;
+      this.backend.csrMatmul(1, weights, w, L, 1, vectors);
+      this.backend.csrMatmul(1, weights, b, 1, 1, biases);
+    }
+    if (this.text) this.backend.axpy(1, this.text.cnn.forward(everyItem ? this.text.all : this.text.warm), vectors);
     for (let r = 0; r < attributes.nRows; r++) {
       const c = collaborativeRow(r);
       if (c < 0) continue;
@@ -283,6 +307,10 @@ export class HybridDaeNetwork {
     b.biasGradient(gradLogits, rows, nw, 0, gradBiases);
     b.csrTransposeMatmul(1, this.warmAttributes, gradVectors, L, 1, this.content.grad);
     b.csrTransposeMatmul(1, this.warmAttributes, gradBiases, 1, 1, this.contentBias.grad);
+    if (this.neighbourWeights) {
+      b.csrTransposeMatmul(1, this.neighbourWeights.warm, gradVectors, L, 1, this.collaborative.grad);
+      b.csrTransposeMatmul(1, this.neighbourWeights.warm, gradBiases, 1, 1, this.bias.grad);
+    }
     this.text?.cnn.backward(gradVectors);
     const gw = this.collaborative.grad;
     const gb = this.bias.grad;
@@ -330,6 +358,38 @@ export class HybridDaeNetwork {
       this.backend.addBias(logits, chunk.nRows, n, this.scoringBiases);
     }
   }
+}
+
+/**
+ * s̃ (items × warm items): for each item its k warm items of highest attribute cosine (itself
+ * excluded, only positive cosines), weights normalised to sum 1; ties to the lower warm index.
+ */
+export function attributeNeighbours(attributes: CsrMatrix, warmItems: Int32Array, k: number): CsrMatrix {
+  const n = attributes.nRows;
+  const nw = warmItems.length;
+  const warmT = attributes.selectRows(warmItems).transpose();
+  const indptr = new Int32Array(n + 1);
+  const indices: number[] = [];
+  const values: number[] = [];
+  const similarity = new Float64Array(nw);
+  const order = new Int32Array(nw);
+  for (let j = 0; j < n; j++) {
+    similarity.fill(0);
+    for (let p = attributes.indptr[j]!; p < attributes.indptr[j + 1]!; p++) {
+      const attribute = attributes.indices[p]!;
+      for (let q = warmT.indptr[attribute]!; q < warmT.indptr[attribute + 1]!; q++) similarity[warmT.indices[q]!]! += attributes.values[p]! * warmT.values[q]!;
+    }
+    let count = 0;
+    for (let w = 0; w < nw; w++) if (similarity[w]! > 0 && warmItems[w] !== j) order[count++] = w;
+    const chosen = Array.from(order.subarray(0, count)).sort((a, b) => similarity[b]! - similarity[a]! || a - b).slice(0, k).sort((a, b) => a - b);
+    const total = chosen.reduce((sum, w) => sum + similarity[w]!, 0);
+    for (const w of chosen) {
+      indices.push(w);
+      values.push(similarity[w]! / total);
+    }
+    indptr[j + 1] = indices.length;
+  }
+  return new CsrMatrix(n, nw, indptr, Int32Array.from(indices), Float32Array.from(values));
 }
 
 function selectTokenRows(texts: TokenLists, rows: Int32Array): TokenLists {
@@ -454,7 +514,7 @@ function networkFromState(backend: Backend, state: ModelState, nItems: number, s
     const tokens = requireTensor(source, state.tensors, 'texts.tokens', Int32Array, [textIndptr[nItems]!]);
     text = { texts: { texts: { nRows: nItems, indptr: textIndptr, tokens }, vocabulary }, filters: settings.cnnFilters, width: settings.cnnWidth, embedding: settings.cnnEmbedding };
   }
-  return new HybridDaeNetwork(backend, new CsrMatrix(nItems, width, indptr, indices, values), warm, settings.latent, userEncoding, undefined, text);
+  return new HybridDaeNetwork(backend, new CsrMatrix(nItems, width, indptr, indices, values), warm, settings.latent, userEncoding, undefined, text, settings.neighbours);
 }
 
 /** The training users: rows with interactions, with their attributes when the data has them. */
@@ -495,6 +555,7 @@ const SPEC: NeuralModelSpec<Settings, HybridDaeNetwork> = {
       userEncodingOf(train, settings),
       rng,
       settings.textCnn ? { texts: itemTextsOf(train.itemFeatures!), filters: settings.cnnFilters, width: settings.cnnWidth, embedding: settings.cnnEmbedding } : undefined,
+      settings.neighbours,
     ),
   networkForState: networkFromState,
   trainingExamples,
