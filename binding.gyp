@@ -18,7 +18,9 @@
         "native/products.cc",
         "native/pointwise.cc",
         "native/top_k.cc",
-        "native/linalg.cc"
+        "native/linalg.cc",
+        # Sequence models: attention
+        "native/attention.cc"
       ],
       "include_dirs": ["<@(recoder_blas_include_dirs)"],
       "defines": ["<@(recoder_blas_defines)"],

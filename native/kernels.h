@@ -78,4 +78,16 @@ int blas_threads();       // OpenBLAS's thread count (0 when the BLAS cannot tel
 std::string blas_config(); // e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64"
 std::string blas_core();   // OpenBLAS's kernel set in use, e.g. "SkylakeX" ("" for another BLAS)
 
+// Sequence models: attention
+// ---- causal multi-head self-attention (attention.cc) ----
+struct AttentionShape {
+  int64_t batch, length, heads, head_size;
+  const int32_t* filled;  // batch entries: window b's filled slots are its last filled[b]
+};
+void causal_attention_forward(const AttentionShape& shape, const float* q, const float* k, const float* v,
+                              double keep_prob, const uint8_t* mask, float* probs, float* out);
+void causal_attention_backward(const AttentionShape& shape, const float* grad_out, const float* q, const float* k,
+                               const float* v, const float* probs, double keep_prob, const uint8_t* mask,
+                               float* grad_q, float* grad_k, float* grad_v);
+
 }  // namespace recoder

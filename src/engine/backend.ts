@@ -64,6 +64,21 @@ export interface AdamStep {
   readonly step: number;
 }
 
+// Sequence models: attention
+/**
+ * The shape of a batch of right-aligned windows for causalAttentionForward/Backward: `batch`
+ * windows of `length` slots, `heads` heads of `headSize` columns each. Window b's filled slots
+ * are its last filled[b] (the rest are PAD, as src/nn/sequence-windows.ts lays them out).
+ */
+export interface AttentionShape {
+  readonly batch: number;
+  readonly length: number;
+  readonly heads: number;
+  readonly headSize: number;
+  /** `batch` entries in 0..length. */
+  readonly filled: Int32Array;
+}
+
 export interface Backend {
   readonly name: 'native' | 'reference';
   /** Threads the backend's kernels may use (OpenBLAS and the addon's own loops); 1 for the reference. */
@@ -291,4 +306,42 @@ export interface Backend {
    * Native: LAPACK dpotrf + dpotri; reference: the blocked Cholesky of src/linalg.
    */
   spdInverse(a: Float64Array, n: number): void;
+
+  // ---- Sequence models: attention --------------------------------------------------------------
+
+  /**
+   * Causal multi-head scaled dot-product self-attention over right-aligned windows with key
+   * padding (Vaswani et al. 2017, eq. 1; SASRec, Kang & McAuley 2018, §III-B), scale, mask,
+   * softmax and attention dropout fused. q, k, v and out are (batch·length) × (heads·headSize),
+   * row b·length + t holding slot t of window b, head h in columns h·headSize … (h+1)·headSize − 1.
+   * For every filled query slot i of window b (i ≥ start = length − filled[b]) and head h:
+   *   probs[b, h, i, j] = softmax_j( q_i·k_j / √headSize ) over start ≤ j ≤ i, 0 for other j,
+   *   out_i = Σ_j probs[b, h, i, j]·(mask[b, h, i, j] / keepProb)·v_j.
+   * PAD query slots get zero probabilities and zero output; PAD keys are never attended to.
+   * probs is batch × heads × length × length (kept for the backward). With keepProb = 1 the mask
+   * is not read and may be null; otherwise it has probs' length (1 keeps a weight, 0 drops it;
+   * make it with `dropout` on ones for a reproducible seed). out may not alias q, k or v.
+   */
+  causalAttentionForward(shape: AttentionShape, q: Float32Array, k: Float32Array, v: Float32Array, keepProb: number, mask: Uint8Array | null, probs: Float32Array, out: Float32Array): void;
+
+  /**
+   * Backward of causalAttentionForward for G = gradOut, from its inputs and probs: with
+   * p′ = probs ⊙ mask/keepProb and dP = (G·vᵀ) ⊙ mask/keepProb per window and head,
+   *   gradV = p′ᵀ·G,   dS = probs ⊙ (dP − rowsum(probs ⊙ dP)),
+   *   gradQ = dS·k/√headSize,   gradK = dSᵀ·q/√headSize,
+   * written (not accumulated) into gradQ, gradK, gradV (zero at PAD slots). No output may alias an input.
+   */
+  causalAttentionBackward(
+    shape: AttentionShape,
+    gradOut: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    probs: Float32Array,
+    keepProb: number,
+    mask: Uint8Array | null,
+    gradQ: Float32Array,
+    gradK: Float32Array,
+    gradV: Float32Array,
+  ): void;
 }

@@ -48,7 +48,13 @@ interface NativeAddon {
   sgdUpdate(param: Float32Array, grad: Float32Array, learningRate: number, weightDecay: number): void;
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, learningRate: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, step: number, decoupled: boolean): void;
   topKRows(scores: Float32Array, rows: number, cols: number, k: number, outIdx: Int32Array, outVals: Float32Array): void;
+  // Sequence models: attention
+  causalAttentionForward(batch: number, length: number, heads: number, headSize: number, filled: Int32Array, q: Float32Array, k: Float32Array, v: Float32Array, keepProb: number, mask: Uint8Array, probs: Float32Array, out: Float32Array): void;
+  causalAttentionBackward(batch: number, length: number, heads: number, headSize: number, filled: Int32Array, gradOut: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, keepProb: number, mask: Uint8Array, gradQ: Float32Array, gradK: Float32Array, gradV: Float32Array): void;
 }
+
+// Sequence models: attention
+const NO_MASK = new Uint8Array(0);
 
 /** The codes native/kernels.h's `Activation` enum uses. */
 const ACTIVATION_CODES: Record<Activation, number> = { identity: 0, sigmoid: 1, tanh: 2, relu: 3 };
@@ -209,5 +215,10 @@ function wrapAddon(addon: NativeAddon, info: ReturnType<NativeAddon['info']>): B
       const failedMinor = addon.spdInverse(a, n);
       if (failedMinor !== 0) throw new NotPositiveDefiniteError(failedMinor - 1, Number.NaN, n);
     },
+    // Sequence models: attention (an empty mask array stands for "no dropout")
+    causalAttentionForward: (shape, q, k, v, keepProb, mask, probs, out) =>
+      addon.causalAttentionForward(shape.batch, shape.length, shape.heads, shape.headSize, shape.filled, q, k, v, keepProb, mask ?? NO_MASK, probs, out),
+    causalAttentionBackward: (shape, gradOut, q, k, v, probs, keepProb, mask, gradQ, gradK, gradV) =>
+      addon.causalAttentionBackward(shape.batch, shape.length, shape.heads, shape.headSize, shape.filled, gradOut, q, k, v, probs, keepProb, mask ?? NO_MASK, gradQ, gradK, gradV),
   });
 }

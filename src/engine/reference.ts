@@ -10,6 +10,8 @@ import * as pointwise from './reference-pointwise.js';
 import * as products from './reference-products.js';
 import { topKRows } from './reference-top-k.js';
 import { invertSpdInPlace } from './linalg/spd-inverse.js';
+// Sequence models: attention
+import * as attention from './reference-attention.js';
 
 export const referenceBackend: Backend = withArgumentChecks({
   name: 'reference',
@@ -44,4 +46,7 @@ export const referenceBackend: Backend = withArgumentChecks({
   adamwUpdate: pointwise.adamwUpdate,
   topKRows,
   spdInverse: (a: Float64Array, n: number) => invertSpdInPlace(a, n),
+  // Sequence models: attention
+  causalAttentionForward: attention.causalAttentionForward,
+  causalAttentionBackward: attention.causalAttentionBackward,
 });
