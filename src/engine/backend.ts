@@ -66,9 +66,11 @@ export interface AdamStep {
 
 // Sequence models: attention
 /**
- * The shape of a batch of right-aligned windows for causalAttentionForward/Backward: `batch`
- * windows of `length` slots, `heads` heads of `headSize` columns each. Window b's filled slots
- * are its last filled[b] (the rest are PAD, as src/nn/sequence-windows.ts lays them out).
+ * The shape of a batch of packed windows for causalAttentionForward/Backward: `batch` windows
+ * (sequences) of at most `length` slots, `heads` heads of `headSize` columns each. Window b has
+ * filled[b] events on consecutive rows, oldest first, starting at row Σ_{b′<b} filled[b′]: PAD
+ * slots take no rows, so a right-aligned window of src/nn/sequence-windows.ts is packed by
+ * keeping its filled slots.
  */
 export interface AttentionShape {
   readonly batch: number;
@@ -310,14 +312,13 @@ export interface Backend {
   // ---- Sequence models: attention --------------------------------------------------------------
 
   /**
-   * Causal multi-head scaled dot-product self-attention over right-aligned windows with key
-   * padding (Vaswani et al. 2017, eq. 1; SASRec, Kang & McAuley 2018, §III-B), scale, mask,
-   * softmax and attention dropout fused. q, k, v and out are (batch·length) × (heads·headSize),
-   * row b·length + t holding slot t of window b, head h in columns h·headSize … (h+1)·headSize − 1.
-   * For every filled query slot i of window b (i ≥ start = length − filled[b]) and head h:
-   *   probs[b, h, i, j] = softmax_j( q_i·k_j / √headSize ) over start ≤ j ≤ i, 0 for other j,
+   * Causal multi-head scaled dot-product self-attention over packed windows (Vaswani et al.
+   * 2017, eq. 1; SASRec, Kang & McAuley 2018, §III-B), scale, causal mask, softmax and attention
+   * dropout fused. q, k, v and out are (Σ filled) × (heads·headSize), laid out as AttentionShape
+   * says, head h in columns h·headSize … (h+1)·headSize − 1. For slot i of window b and head h:
+   *   probs[b, h, i, j] = softmax_j( q_i·k_j / √headSize ) over 0 ≤ j ≤ i, 0 for j > i and
+   *   for i or j ≥ filled[b] (the window's padding: never attended to),
    *   out_i = Σ_j probs[b, h, i, j]·(mask[b, h, i, j] / keepProb)·v_j.
-   * PAD query slots get zero probabilities and zero output; PAD keys are never attended to.
    * probs is batch × heads × length × length (kept for the backward). With keepProb = 1 the mask
    * is not read and may be null; otherwise it has probs' length (1 keeps a weight, 0 drops it;
    * make it with `dropout` on ones for a reproducible seed). out may not alias q, k or v.
@@ -329,7 +330,7 @@ export interface Backend {
    * p′ = probs ⊙ mask/keepProb and dP = (G·vᵀ) ⊙ mask/keepProb per window and head,
    *   gradV = p′ᵀ·G,   dS = probs ⊙ (dP − rowsum(probs ⊙ dP)),
    *   gradQ = dS·k/√headSize,   gradK = dSᵀ·q/√headSize,
-   * written (not accumulated) into gradQ, gradK, gradV (zero at PAD slots). No output may alias an input.
+   * written (not accumulated) into gradQ, gradK, gradV. No output may alias an input.
    */
   causalAttentionBackward(
     shape: AttentionShape,

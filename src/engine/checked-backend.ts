@@ -314,16 +314,18 @@ function checkAdam(kernel: string, param: Float32Array, grad: Float32Array, m: F
 }
 
 // Sequence models: attention
-/** Checks an attention call's shape, filled counts, keep probability, mask and probs; returns batch × length. */
+/** Checks an attention call's shape, filled counts, keep probability, mask and probs; returns the rows, Σ filled. */
 function checkAttention(kernel: string, shape: AttentionShape, keepProb: number, mask: Uint8Array | null, probs: Float32Array): number {
   checkSize(kernel, 'batch', shape.batch);
   checkSize(kernel, 'length', shape.length);
   checkSize(kernel, 'heads', shape.heads);
   checkSize(kernel, 'headSize', shape.headSize);
   checkLength(kernel, 'filled', shape.filled, shape.batch, 'batch');
+  let rows = 0;
   for (let b = 0; b < shape.batch; b++) {
     const f = shape.filled[b]!;
-    if (!(f >= 0 && f <= shape.length)) throw new RangeError(`${kernel}: filled[${b}] is ${f}, outside 0..length = ${shape.length}`);
+    if (!(Number.isInteger(f) && f >= 0 && f <= shape.length)) throw new RangeError(`${kernel}: filled[${b}] is ${f}, outside 0..length = ${shape.length}`);
+    rows += f;
   }
   checkKeepProbability(kernel, keepProb);
   const blocks = shape.batch * shape.heads * shape.length * shape.length;
@@ -334,5 +336,5 @@ function checkAttention(kernel: string, shape: AttentionShape, keepProb: number,
   } else if (mask !== null && mask.length !== 0) {
     checkLength(kernel, 'mask', mask, blocks, 'probs');
   }
-  return shape.batch * shape.length;
+  return rows;
 }

@@ -1,15 +1,22 @@
 /**
  * The reference twin of native/attention.cc: causal multi-head scaled
- * dot-product self-attention over right-aligned windows with key padding
+ * dot-product self-attention over packed windows (PAD slots take no rows)
  * (Vaswani et al. 2017, eq. 1; SASRec, Kang & McAuley 2018, §III-B), forward
  * and backward. backend.ts documents the formulas and shapes; these loops are
  * written to be read, one (window, head) block at a time.
  */
 import type { AttentionShape } from './backend.js';
 
-/** Index of slot t, head h's first column in q/k/v/out. */
-function offset(shape: AttentionShape, b: number, t: number, h: number): number {
-  return (b * shape.length + t) * shape.heads * shape.headSize + h * shape.headSize;
+/** Row of each window's first slot: the sum of the earlier windows' filled counts. */
+function firstRows(shape: AttentionShape): Int32Array {
+  const first = new Int32Array(shape.batch + 1);
+  for (let b = 0; b < shape.batch; b++) first[b + 1] = first[b]! + shape.filled[b]!;
+  return first;
+}
+
+/** Index of slot t of the window starting at row `first`, head h's first column in q/k/v/out. */
+function offset(shape: AttentionShape, first: number, t: number, h: number): number {
+  return (first + t) * shape.heads * shape.headSize + h * shape.headSize;
 }
 
 function dot(a: Float32Array, aStart: number, b: Float32Array, bStart: number, n: number): number {
@@ -38,29 +45,30 @@ export function causalAttentionForward(
   const scale = 1 / Math.sqrt(dh);
   probs.fill(0);
   out.fill(0);
+  const first = firstRows(shape);
   for (let b = 0; b < batch; b++) {
-    const start = L - shape.filled[b]!;
+    const [n, f] = [shape.filled[b]!, first[b]!];
     for (let h = 0; h < heads; h++) {
       const block = (b * heads + h) * L * L;
-      for (let i = start; i < L; i++) {
+      for (let i = 0; i < n; i++) {
         const row = block + i * L;
-        const qi = offset(shape, b, i, h);
+        const qi = offset(shape, f, i, h);
         let max = -Infinity;
-        for (let j = start; j <= i; j++) {
-          const s = scale * dot(q, qi, k, offset(shape, b, j, h), dh);
+        for (let j = 0; j <= i; j++) {
+          const s = scale * dot(q, qi, k, offset(shape, f, j, h), dh);
           probs[row + j] = s;
           if (s > max) max = s;
         }
         let sum = 0;
-        for (let j = start; j <= i; j++) {
+        for (let j = 0; j <= i; j++) {
           const e = Math.exp(probs[row + j]! - max);
           probs[row + j] = e;
           sum += e;
         }
-        for (let j = start; j <= i; j++) {
+        for (let j = 0; j <= i; j++) {
           probs[row + j] = probs[row + j]! / sum;
           const weight = probs[row + j]! * keepFactor(mask, keepProb, row + j);
-          const vj = offset(shape, b, j, h);
+          const vj = offset(shape, f, j, h);
           for (let c = 0; c < dh; c++) out[qi + c] = out[qi + c]! + weight * v[vj + c]!;
         }
       }
@@ -87,18 +95,19 @@ export function causalAttentionBackward(
   gradK.fill(0);
   gradV.fill(0);
   const gradWeights = new Float64Array(L);
+  const first = firstRows(shape);
   for (let b = 0; b < batch; b++) {
-    const start = L - shape.filled[b]!;
+    const [n, f] = [shape.filled[b]!, first[b]!];
     for (let h = 0; h < heads; h++) {
       const block = (b * heads + h) * L * L;
-      for (let i = start; i < L; i++) {
+      for (let i = 0; i < n; i++) {
         const row = block + i * L;
-        const gi = offset(shape, b, i, h);
+        const gi = offset(shape, f, i, h);
         // dP_ij = (G_i·v_j)·mask/keep and gradV_j += p′_ij·G_i.
         let weighted = 0;
-        for (let j = start; j <= i; j++) {
+        for (let j = 0; j <= i; j++) {
           const factor = keepFactor(mask, keepProb, row + j);
-          const vj = offset(shape, b, j, h);
+          const vj = offset(shape, f, j, h);
           const weight = probs[row + j]! * factor;
           for (let c = 0; c < dh; c++) gradV[vj + c] = gradV[vj + c]! + weight * gradOut[gi + c]!;
           const gp = factor === 0 ? 0 : dot(gradOut, gi, v, vj, dh) * factor;
@@ -106,9 +115,9 @@ export function causalAttentionBackward(
           weighted += probs[row + j]! * gp;
         }
         // Softmax backward, then the products with the scaled keys and queries.
-        for (let j = start; j <= i; j++) {
+        for (let j = 0; j <= i; j++) {
           const ds = scale * probs[row + j]! * (gradWeights[j]! - weighted);
-          const kj = offset(shape, b, j, h);
+          const kj = offset(shape, f, j, h);
           for (let c = 0; c < dh; c++) {
             gradQ[gi + c] = gradQ[gi + c]! + ds * k[kj + c]!;
             gradK[kj + c] = gradK[kj + c]! + ds * q[gi + c]!;
