@@ -14,4 +14,6 @@ export const SMALL_MODEL_SETTINGS: Readonly<Record<string, Readonly<Record<strin
   'mult-vae': { hidden: [16], latent: 8, epochs: 3, batchSize: 16 },
   recvae: { hidden: 16, latent: 8, depth: 2, epochs: 2, batchSize: 16 },
   cdae: { hidden: 8, epochs: 3, batchSize: 16 },
+  // Sequence models: attention
+  sasrec: { hidden: 8, blocks: 1, maxLength: 6, epochs: 2, batchSize: 16 },
 };

@@ -14,8 +14,14 @@ import { multDaeFactory } from './autoencoders/mult-dae.js';
 import { multVaeFactory } from './autoencoders/mult-vae.js';
 import { popularityFactory } from './baselines/popularity.js';
 import { recVaeFactory } from './autoencoders/recvae.js';
+// Sequence models: attention
+import { sasrecFactory } from './sequential/sasrec.js';
 
-const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory];
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [
+  popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory,
+  // Sequence models: attention
+  sasrecFactory,
+];
 
 const factories = new Map<string, ModelFactory>();
 

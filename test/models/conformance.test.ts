@@ -15,8 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
-import type { ScoreQuery } from '../../src/data/training-data.js';
+import type { ScoreQuery, TrainingData } from '../../src/data/training-data.js';
 import { interactionsOnly } from '../../src/data/training-data.js';
+import { sequencesFromLists } from '../../src/data/sequences.js';
 import type { ModelFactory, Recommender } from '../../src/models/model.js';
 import { loadModel, saveModel } from '../../src/models/model-file.js';
 import { listModelFactories } from '../../src/models/registry.js';
@@ -47,6 +48,27 @@ function generated(ratings: boolean): CsrMatrix {
   return csrFromCoo(USERS, ITEMS, rows, cols, values, 'last');
 }
 
+
+/**
+ * What `factory` is fitted on: the matrix, and for a model that declares 'sequences'
+ * each row's items in a seeded order (a sequence model's ordered events).
+ */
+function trainingDataFor(factory: ModelFactory, matrix: CsrMatrix): TrainingData {
+  return factory.inputs.includes('sequences') ? { matrix, sequences: orderedRows(matrix) } : interactionsOnly(matrix);
+}
+
+/** A query as `factory` needs it: with the rows' events in order when it declares 'sequences'. */
+function queryFor(factory: ModelFactory, query: ScoreQuery): ScoreQuery {
+  return factory.inputs.includes('sequences') ? { ...query, sequences: orderedRows(query.histories) } : query;
+}
+
+/** Each row's items in a seeded shuffled order, as event sequences. */
+function orderedRows(matrix: CsrMatrix) {
+  const rng = new Rng(23);
+  const lists = Array.from({ length: matrix.nRows }, (_, r) => rng.shuffle(Array.from(matrix.indices.subarray(matrix.indptr[r]!, matrix.indptr[r + 1]!))));
+  return sequencesFromLists(lists, matrix.nCols);
+}
+
 const testedFactories = listModelFactories().filter((factory) => factory.name !== PROBE_NAME);
 
 test('every registered model is in the conformance suite', () => {
@@ -55,12 +77,13 @@ test('every registered model is in the conformance suite', () => {
 });
 
 function queries(factory: ModelFactory, train: CsrMatrix): Record<string, ScoreQuery> {
-  return {
+  const plain: Record<string, ScoreQuery> = {
     'training users': { histories: train.selectRows([0, 1, 2]), users: Int32Array.of(0, 1, 2) },
     'an unseen user': { histories: csrFromCoo(1, ITEMS, [0, 0, 0], [1, 2, 3], factory.predictsRatings ? [4, 5, 3] : [1, 1, 1]), users: Int32Array.of(-1) },
     'an empty history': { histories: csrFromCoo(1, ITEMS, [], [], []), users: Int32Array.of(-1) },
     'a one-item history': { histories: csrFromCoo(1, ITEMS, [0], [20], [factory.predictsRatings ? 4 : 1]), users: Int32Array.of(-1) },
   };
+  return Object.fromEntries(Object.entries(plain).map(([what, query]) => [what, queryFor(factory, query)]));
 }
 
 function scoresOf(model: Recommender, train: CsrMatrix, factory: ModelFactory): Float32Array[] {
@@ -92,8 +115,8 @@ for (const factory of testedFactories) {
   test(`conformance ${factory.name}: fits, and scores training users, unseen users, empty and one-item histories`, async () => {
     const model = factory.create({ ...small });
     assert.equal(model.nItems, 0, 'unfitted');
-    assert.throws(() => model.score({ histories: train.selectRows([0]), users: Int32Array.of(0) }), /not fitted/);
-    await model.fit(interactionsOnly(train), { seed: 1 });
+    assert.throws(() => model.score(queryFor(factory, { histories: train.selectRows([0]), users: Int32Array.of(0) })), /not fitted/);
+    await model.fit(trainingDataFor(factory, train), { seed: 1 });
     assert.equal(model.nItems, ITEMS);
     assert.equal(model.name, factory.name);
     assert.equal(model.predictsRatings, factory.predictsRatings);
@@ -107,7 +130,7 @@ for (const factory of testedFactories) {
 
   test(`conformance ${factory.name}: save → load gives identical scores; the same seed gives the same model`, async () => {
     const model = factory.create({ ...small });
-    await model.fit(interactionsOnly(train), { seed: 5 });
+    await model.fit(trainingDataFor(factory, train), { seed: 5 });
     const dir = mkdtempSync(join(tmpdir(), 'recoder-conformance-'));
     try {
       await saveModel(dir, model, {
@@ -123,23 +146,23 @@ for (const factory of testedFactories) {
       rmSync(dir, { recursive: true, force: true });
     }
     const again = factory.create({ ...small });
-    await again.fit(interactionsOnly(train), { seed: 5 });
+    await again.fit(trainingDataFor(factory, train), { seed: 5 });
     assert.deepEqual(scoresOf(again, train, factory), scoresOf(model, train, factory));
   });
 
   test(`conformance ${factory.name}: an aborted fit leaves the previous model in place`, async () => {
     const model = factory.create({ ...small });
-    await model.fit(interactionsOnly(train), { seed: 2 });
+    await model.fit(trainingDataFor(factory, train), { seed: 2 });
     const before = scoresOf(model, train, factory);
     const controller = new AbortController();
     controller.abort(new Error('stopped by the test'));
-    await assert.rejects(model.fit(interactionsOnly(generated(factory.predictsRatings).selectRows([0, 1, 2, 3])), { seed: 9, signal: controller.signal }), /stopped by the test/);
+    await assert.rejects(model.fit(trainingDataFor(factory, generated(factory.predictsRatings).selectRows([0, 1, 2, 3])), { seed: 9, signal: controller.signal }), /stopped by the test/);
     assert.deepEqual(scoresOf(model, train, factory), before);
     // Aborted mid-fit (at its first progress report), a fresh model stays unfitted.
     const fresh = factory.create({ ...small });
     const midway = new AbortController();
     await fresh
-      .fit(interactionsOnly(train), { seed: 2, signal: midway.signal, onProgress: () => midway.abort(new Error('stopped mid-fit')) })
+      .fit(trainingDataFor(factory, train), { seed: 2, signal: midway.signal, onProgress: () => midway.abort(new Error('stopped mid-fit')) })
       .then(
         () => assert.ok(fresh.nItems === ITEMS, 'a fit that reports no progress may complete'),
         (error: Error) => {
@@ -163,7 +186,7 @@ for (const factory of testedFactories) {
     for (const input of factory.inputs) assert.ok(['interactions', 'sequences', 'itemFeatures', 'userFeatures'].includes(input));
     // Whatever it does not declare may be present and is ignored.
     const model = factory.create({ ...small });
-    await model.fit({ matrix: train, itemFeatures: { nRows: ITEMS, fields: [{ kind: 'numeric', name: 'year', values: new Float32Array(ITEMS) }] } }, { seed: 1 });
+    await model.fit({ ...trainingDataFor(factory, train), itemFeatures: { nRows: ITEMS, fields: [{ kind: 'numeric', name: 'year', values: new Float32Array(ITEMS) }] } }, { seed: 1 });
     assert.equal(model.nItems, ITEMS);
   });
 }
