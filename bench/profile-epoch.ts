@@ -1,7 +1,9 @@
 /**
  * Where one training epoch of a neural model spends its time, kernel by kernel.
  *
- *   node dist/bench/profile-epoch.js --model mult-vae|mult-dae|recvae|cdae [--dataset ml-1m] [--epochs 2] [--seed 1]
+ *   node dist/bench/profile-epoch.js --model mult-vae|mult-dae|recvae|cdae|sasrec [--dataset ml-1m] [--epochs 2] [--seed 1]
+ *
+ * (sasrec trains on the leave-last-out split's training sequences.)
  *
  * Wraps the active backend so that every kernel call is timed, trains the
  * model for a few epochs (no validation) on the held-out-users split's
@@ -21,6 +23,8 @@ import { multVaeVariant } from '../src/models/autoencoders/mult-vae.js';
 import type { Recommender } from '../src/models/model.js';
 import { multinomialAutoencoderRecommender } from '../src/models/autoencoders/multinomial-autoencoder.js';
 import { recVaeRecommender } from '../src/models/autoencoders/recvae.js';
+// Sequence models: attention
+import { sasrecRecommender } from '../src/models/sequential/sasrec.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,7 +58,11 @@ function timedBackend(inner: Backend): Backend {
 }
 
 const prepared = await prepareData({ dataset: args.dataset!, implicit: true });
-const split = makeSplit(prepared.data, { kind: 'held-out-users', validationUsers: 600, testUsers: 600, foldInFraction: 0.8, seed: Number(args.seed) });
+// Sequence models train on ordered histories: the leave-last-out split keeps them.
+const SEQUENTIAL = new Set(['sasrec']);
+const split = SEQUENTIAL.has(args.model!)
+  ? makeSplit(prepared.data, { kind: 'leave-last-out', validation: true, seed: Number(args.seed) })
+  : makeSplit(prepared.data, { kind: 'held-out-users', validationUsers: 600, testUsers: 600, foldInFraction: 0.8, seed: Number(args.seed) });
 const epochs = Number(args.epochs);
 const backend = args.untimed ? getBackend() : timedBackend(getBackend());
 const hyperParameters = { epochs, patience: 0 };
@@ -63,6 +71,8 @@ const constructors: Record<string, () => Recommender> = {
   'mult-dae': () => multinomialAutoencoderRecommender(multDaeVariant, hyperParameters, backend),
   recvae: () => recVaeRecommender(hyperParameters, backend),
   cdae: () => cdaeRecommender(hyperParameters, backend),
+  // Sequence models: attention
+  sasrec: () => sasrecRecommender(hyperParameters, backend),
 };
 const makeModel = constructors[args.model!];
 if (makeModel === undefined) throw new Error(`--model must be one of ${Object.keys(constructors).join(', ')}, got '${args.model}'`);
