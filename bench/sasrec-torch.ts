@@ -7,7 +7,7 @@
  * event the test target, the one before it the validation target), saves it, and trains
  * SASRec in recoder (active backend) and in PyTorch (/usr/bin/python3 bench/peers/sasrec_torch.py,
  * 2 threads) with the same hyper-parameters (recoder's defaults unless -p says otherwise),
- * seed, epochs and patience on the validation NDCG@100, each keeping its best epoch. Both rank
+ * seed, epochs and patience on the validation NDCG@10 (SASRec+'s criterion), each keeping its best epoch. Both rank
  * the test users against the whole catalogue with their earlier items excluded. Prints both
  * sides' HR@10 / NDCG@10 / NDCG@100, seconds per training epoch (training pass only; median and
  * mean) and the ratios as JSON, then a table. The machine is shared: the JSON records the load.
@@ -76,7 +76,7 @@ const peer = JSON.parse(peerOutput) as {
   threads: number;
   trainUsers: number;
   epochSeconds: number[];
-  validationNdcg100: number[];
+  validationNdcg10: number[];
   bestEpoch: number;
   metrics: Record<string, number>;
 };
@@ -107,7 +107,7 @@ const result = {
     epochs: report.epochs.length,
     epochSeconds: { median: recoderMedian, mean: mean(recoderEpochSeconds), all: recoderEpochSeconds },
     bestEpoch: report.bestEpoch,
-    bestValidationNdcg100: report.bestScore,
+    bestValidationNdcg10: report.bestScore,
     metrics: recoderMetrics,
   },
   pytorch: {
@@ -117,7 +117,7 @@ const result = {
     epochs: peer.epochSeconds.length,
     epochSeconds: { median: peerMedian, mean: mean(peer.epochSeconds), all: peer.epochSeconds },
     bestEpoch: peer.bestEpoch,
-    bestValidationNdcg100: Math.max(...peer.validationNdcg100),
+    bestValidationNdcg10: Math.max(...peer.validationNdcg10),
     metrics: peer.metrics,
   },
   /** PyTorch's median seconds per training epoch over recoder's: the speed-up (bar: ≥ 2). */

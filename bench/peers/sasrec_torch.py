@@ -20,14 +20,14 @@ cross_entropy ignore them; selecting first gives the same loss and gradients wit
 it is the faster peer). Training windows are each user's last max_length + 1 events (their
 CausalLMDataset); each epoch shuffles the users with at least two events; Adam.
 
-After each epoch the validation users' NDCG@100 (inputs = their last max_length events, earlier
+After each epoch the validation users' NDCG@10 (the authors' val_ndcg at predict_top_k 10) (inputs = their last max_length events, earlier
 items excluded) decides the best epoch (patience as given; 0: never stop early); its weights are
 kept and the test users are ranked against the whole catalogue with their earlier items excluded.
 
     python3 sasrec_torch.py SPLIT_FILE '{"hidden": 64, "blocks": 2, "heads": 1, "maxLength": 50, ...}'
 
 Prints one JSON object: per-epoch training seconds (the training pass only), per-epoch validation
-NDCG@100, the best epoch and the test metrics (hr@10 = recall@10 with one target, ndcg@10, ndcg@100).
+NDCG@10, the best epoch and the test metrics (hr@10 = recall@10 with one target, ndcg@10, ndcg@100).
 """
 
 import copy
@@ -191,7 +191,7 @@ def main():
             optimizer.step()
         epoch_seconds.append(time.perf_counter() - started)
         if split["validation"] is not None:
-            ndcg = evaluate(model, sequences["validation"], split["validation"], max_length, (100,), (20,))["ndcg@100"]
+            ndcg = evaluate(model, sequences["validation"], split["validation"], max_length, (10,), (10,))["ndcg@10"]
             validation_ndcg.append(ndcg)
             if ndcg > best:
                 best, best_epoch, best_state = ndcg, epoch, copy.deepcopy(model.state_dict())
@@ -208,7 +208,7 @@ def main():
         "threads": torch.get_num_threads(),
         "trainUsers": len(users),
         "epochSeconds": epoch_seconds,
-        "validationNdcg100": validation_ndcg,
+        "validationNdcg10": validation_ndcg,
         "bestEpoch": best_epoch,
         "metrics": metrics,
     }))

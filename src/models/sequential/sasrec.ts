@@ -9,8 +9,9 @@
  * Defaults are SASRec+'s configs (antklen/sasrec-bert4rec-recsys23,
  * src/configs/SASRec.yaml): 2 blocks, 1 head, hidden 64, dropout 0.1, Adam
  * lr 1e-3, batches of 128 users, at most 100 epochs with patience 10 on the
- * validation score; windows of the last 50 events (the paper uses 200 for
- * MovieLens: `maxLength=200` there).
+ * validation NDCG@10 (their checkpoint monitors val_ndcg at predict_top_k 10);
+ * windows of the last 50 events (the paper uses 200 for MovieLens:
+ * `maxLength=200` there).
  *
  * Scoring reads the last `maxLength` events of each query row's ordered
  * sequence — a training user, a held-out user, a visitor never seen in
@@ -19,7 +20,9 @@
  */
 import type { Rng } from '../../data/random.js';
 import type { UserSequences } from '../../data/sequences.js';
+import type { EvalSet } from '../../data/split-types.js';
 import type { Backend } from '../../engine/backend.js';
+import { evaluateRanking } from '../../eval/evaluate.js';
 import { CatalogueCrossEntropy } from '../../nn/catalogue-cross-entropy.js';
 import { Adam } from '../../nn/optimizers.js';
 import { packWindows } from '../../nn/packed-windows.js';
@@ -28,6 +31,7 @@ import { historyWindows, trainingWindows } from '../../nn/sequence-windows.js';
 import type { BatchCallback, EpochResult, TrainableModel, TrainingState } from '../../train/trainable.js';
 import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 import type { ModelFactory, ScoreQuery } from '../model.js';
+import { allocateScores } from '../model-support.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import { defineSettings } from '../settings.js';
 import { SasrecNetwork } from './sasrec-network.js';
@@ -39,6 +43,9 @@ import { SasrecNetwork } from './sasrec-network.js';
  * typical batch of 128 users has well under this many targets, so it is one chunk.
  */
 const LOSS_CHUNK_ROWS = 2048;
+
+/** The model-selection score: SASRec+'s (their ModelCheckpoint monitors val_ndcg with predict_top_k 10). */
+export const SASREC_VALIDATION_METRIC = 'ndcg@10';
 
 export interface SasrecSettings {
   readonly hidden: number;
@@ -156,6 +163,20 @@ export function scoreSasrec(net: SasrecNetwork, query: ScoreQuery, out: Float32A
   }
 }
 
+/** Validation NDCG@10 of the network, the validation users ranked as in evaluation. */
+function validateSasrec(net: SasrecNetwork, validation: EvalSet, settings: SasrecSettings) {
+  const scorer = {
+    nItems: net.items,
+    score: (query: ScoreQuery) => {
+      const out = allocateScores(query.histories.nRows, net.items);
+      scoreSasrec(net, query, out, settings.maxLength, settings.batchSize);
+      return out;
+    },
+  };
+  const ndcg = evaluateRanking(scorer, validation, { metrics: [SASREC_VALIDATION_METRIC], batchSize: settings.batchSize }).metrics[SASREC_VALIDATION_METRIC]!.mean;
+  return { score: ndcg, values: { [SASREC_VALIDATION_METRIC]: ndcg } };
+}
+
 const SASREC_SPEC: NeuralModelSpec<SasrecSettings, SasrecNetwork> = {
   name: 'sasrec',
   description:
@@ -171,6 +192,7 @@ const SASREC_SPEC: NeuralModelSpec<SasrecSettings, SasrecNetwork> = {
   trainingExamples: (train) => train,
   createTraining: (b, net, examples, settings) => new SasrecTraining(net, examples.sequences!, settings, b),
   scoreInto: (net, query, out, settings) => scoreSasrec(net, query, out, settings.maxLength, settings.batchSize),
+  validate: validateSasrec,
 };
 
 export const sasrecFactory: ModelFactory = neuralModelFactory(SASREC_SPEC);
