@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
-import { sequenceOf, sequencesFromLists } from '../../src/data/sequences.js';
+import { selectSequenceRows, sequenceOf, sequencesFromLists, type UserSequences } from '../../src/data/sequences.js';
 import { interactionsOnly, type ScoreQuery } from '../../src/data/training-data.js';
 import { attributeScores, rankedReasons, topReasons } from '../../src/explain/attribution.js';
 import { leaveOneOutQuery, leaveOneOutWeights } from '../../src/explain/leave-one-out.js';
@@ -36,11 +36,18 @@ function generated(ratings: boolean): CsrMatrix {
   return csrFromCoo(USERS, ITEMS, rows, cols, values, 'last');
 }
 
+/** Each row's items as an ordered sequence (latest = highest index), for the models that read order. */
+function rowsInOrder(matrix: CsrMatrix): UserSequences {
+  return sequencesFromLists(Array.from({ length: matrix.nRows }, (_, r) => Array.from(matrix.rowIndices(r))), matrix.nCols);
+}
+
+const readsOrder = (name: string) => getModelFactory(name).inputs.includes('sequences');
+
 async function fitted(name: string): Promise<{ model: Recommender; train: CsrMatrix }> {
   const factory = getModelFactory(name);
   const train = generated(factory.predictsRatings);
   const model = factory.create(SMALL_SETTINGS[name] ?? {});
-  await model.fit(interactionsOnly(train), { seed: 3 });
+  await model.fit(readsOrder(name) ? { matrix: train, sequences: rowsInOrder(train) } : interactionsOnly(train), { seed: 3 });
   return { model, train };
 }
 
@@ -97,16 +104,18 @@ test("ease: an item's share is its row of B at the target, seen as a one-item hi
 function explicitWithout(model: Recommender, query: ScoreQuery, row: number, p: number): Float32Array {
   const cols = Array.from(query.histories.rowIndices(row));
   const values = Array.from(query.histories.rowValues(row));
-  cols.splice(p, 1);
+  const [removed] = cols.splice(p, 1);
   values.splice(p, 1);
   const histories = csrFromCoo(1, ITEMS, new Array(cols.length).fill(0), cols, values);
-  return model.score({ histories, ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) });
+  const sequences = query.sequences ? { sequences: sequencesFromLists([Array.from(sequenceOf(query.sequences, row).items).filter((i) => i !== removed)], ITEMS) } : {};
+  return model.score({ histories, ...sequences, ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) });
 }
 
 for (const factory of listModelFactories().filter((f) => f.name in SMALL_SETTINGS)) {
   test(`${factory.name}: leave-one-out weights from one batched pass equal explicit one-item-removed re-scorings`, async () => {
     const { model, train } = await fitted(factory.name);
-    for (const query of [knownUserQuery(train), { histories: train.selectRows([4]), users: Int32Array.of(-1) }]) {
+    const plain: ScoreQuery[] = [knownUserQuery(train), { histories: train.selectRows([4]), users: Int32Array.of(-1) }];
+    for (const query of plain.map((q) => (readsOrder(factory.name) ? { ...q, sequences: rowsInOrder(q.histories) } : q))) {
       const row = query.histories.nRows - 1;
       let calls = 0;
       const counting: Recommender = Object.assign(Object.create(model) as Recommender, {
@@ -117,7 +126,11 @@ for (const factory of listModelFactories().filter((f) => f.name in SMALL_SETTING
       });
       const loo = leaveOneOutWeights(counting, query, row, TARGETS);
       assert.equal(calls, 1, 'one forward pass for the whole history');
-      const full = model.score({ histories: query.histories.selectRows([row]), ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) });
+      const full = model.score({
+        histories: query.histories.selectRows([row]),
+        ...(query.sequences ? { sequences: selectSequenceRows(query.sequences, [row]) } : {}),
+        ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}),
+      });
       assert.deepEqual(Array.from(loo.items), Array.from(query.histories.rowIndices(row)));
       for (let p = 0; p < loo.items.length; p++) {
         const without = explicitWithout(model, query, row, p);
