@@ -19,7 +19,9 @@
         "native/pointwise.cc",
         "native/top_k.cc",
         "native/linalg.cc",
-        "native/gru.cc"
+        "native/gru.cc",
+        # Sequence models: attention
+        "native/attention.cc"
       ],
       "include_dirs": ["<@(recoder_blas_include_dirs)"],
       "defines": ["<@(recoder_blas_defines)"],

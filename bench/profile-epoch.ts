@@ -1,7 +1,9 @@
 /**
  * Where one training epoch of a neural model spends its time, kernel by kernel.
  *
- *   node dist/bench/profile-epoch.js --model mult-vae|mult-dae|recvae|cdae|gru4rec|svae [--dataset ml-1m] [--epochs 2] [--seed 1] [--background-load N]
+ *   node dist/bench/profile-epoch.js --model mult-vae|mult-dae|recvae|cdae|gru4rec|sasrec|svae [--dataset ml-1m] [--epochs 2] [--seed 1] [--background-load N]
+ *
+ * (the sequence models train on the leave-last-out split's training sequences.)
  *
  * Wraps the active backend so that every kernel call is timed, trains the
  * model for a few epochs (no validation) on the held-out-users split's
@@ -24,6 +26,8 @@ import { multinomialAutoencoderRecommender } from '../src/models/autoencoders/mu
 import { recVaeRecommender } from '../src/models/autoencoders/recvae.js';
 import { gru4recRecommender } from '../src/models/sequential/gru4rec.js';
 import { svaeRecommender } from '../src/models/sequential/svae.js';
+// Sequence models: attention
+import { sasrecRecommender } from '../src/models/sequential/sasrec.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -61,7 +65,7 @@ function timedBackend(inner: Backend): Backend {
 const backgroundLoad = startBackgroundLoad(backgroundLoadCount(args['background-load']));
 const prepared = await prepareData({ dataset: args.dataset!, implicit: true });
 // Sequence models train on the leave-last-out split's ordered sequences (the protocol they are evaluated on).
-const SEQUENCE_MODELS = ['gru4rec', 'svae'];
+const SEQUENCE_MODELS = ['gru4rec', 'sasrec', 'svae'];
 const split = SEQUENCE_MODELS.includes(args.model!)
   ? makeSplit(prepared.data, { kind: 'leave-last-out', validation: true, seed: Number(args.seed) })
   : makeSplit(prepared.data, { kind: 'held-out-users', validationUsers: 600, testUsers: 600, foldInFraction: 0.8, seed: Number(args.seed) });
@@ -76,6 +80,8 @@ const constructors: Record<string, () => Recommender> = {
   // Sequence models: GRU
   gru4rec: () => gru4recRecommender(hyperParameters, backend),
   svae: () => svaeRecommender(hyperParameters, backend),
+  // Sequence models: attention
+  sasrec: () => sasrecRecommender(hyperParameters, backend),
 };
 const makeModel = constructors[args.model!];
 if (makeModel === undefined) throw new Error(`--model must be one of ${Object.keys(constructors).join(', ')}, got '${args.model}'`);

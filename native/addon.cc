@@ -333,6 +333,25 @@ RECODER_KERNEL(gruBackward, 11, {
   return undefined(env);
 })
 
+// Sequence models: attention
+// causalAttentionForward(batch, length, heads, headSize, filled, q, k, v, keepProb, mask, probs, out)
+RECODER_KERNEL(causalAttentionForward, 12, {
+  const AttentionShape shape{args.integer(0), args.integer(1), args.integer(2), args.integer(3), args.i32(4)};
+  const double keep = args.number(8);
+  recoder::causal_attention_forward(shape, args.f32(5), args.f32(6), args.f32(7), keep,
+                                    args.length(9) > 0 ? args.u8(9) : nullptr, args.f32(10), args.f32(11));
+  return undefined(env);
+})
+
+// causalAttentionBackward(batch, length, heads, headSize, filled, gradOut, q, k, v, probs, keepProb, mask, gradQ, gradK, gradV)
+RECODER_KERNEL(causalAttentionBackward, 15, {
+  const AttentionShape shape{args.integer(0), args.integer(1), args.integer(2), args.integer(3), args.i32(4)};
+  const double keep = args.number(10);
+  recoder::causal_attention_backward(shape, args.f32(5), args.f32(6), args.f32(7), args.f32(8), args.f32(9), keep,
+                                     args.length(11) > 0 ? args.u8(11) : nullptr, args.f32(12), args.f32(13), args.f32(14));
+  return undefined(env);
+})
+
 // info() → { blasConfig, blasCore, blasThreads, kernelThreads }
 napi_value js_info(napi_env env, napi_callback_info) {
   return guarded(env, [&]() -> napi_value {
@@ -384,6 +403,9 @@ napi_value init(napi_env env, napi_value exports) {
       // Sequence models: GRU
       RECODER_EXPORT(gruForward),
       RECODER_EXPORT(gruBackward),
+      // Sequence models: attention
+      RECODER_EXPORT(causalAttentionForward),
+      RECODER_EXPORT(causalAttentionBackward),
 #undef RECODER_EXPORT
   };
   if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok) {

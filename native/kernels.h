@@ -86,4 +86,16 @@ void gru_backward(int64_t batch, int64_t steps, int64_t hidden, const float* wei
                   const float* states, const float* gates, const float* grad_states, float* grad_input_projections,
                   float* grad_weight_hh, float* grad_bias_hh);
 
+// Sequence models: attention
+// ---- causal multi-head self-attention (attention.cc) ----
+struct AttentionShape {
+  int64_t batch, length, heads, head_size;
+  const int32_t* filled;  // batch entries: window b's filled slots are its last filled[b]
+};
+void causal_attention_forward(const AttentionShape& shape, const float* q, const float* k, const float* v,
+                              double keep_prob, const uint8_t* mask, float* probs, float* out);
+void causal_attention_backward(const AttentionShape& shape, const float* grad_out, const float* q, const float* k,
+                               const float* v, const float* probs, double keep_prob, const uint8_t* mask,
+                               float* grad_q, float* grad_k, float* grad_v);
+
 }  // namespace recoder

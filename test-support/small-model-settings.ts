@@ -21,4 +21,6 @@ export const SMALL_MODEL_SETTINGS: Readonly<Record<string, Readonly<Record<strin
   // Sequence models: GRU
   gru4rec: { hidden: 8, maxLength: 5, epochs: 3, batchSize: 16 },
   svae: { itemEmbedding: 8, rnnSize: 8, hidden: 8, latent: 4, maxLength: 5, epochs: 3, batchSize: 16 },
+  // Sequence models: attention
+  sasrec: { hidden: 8, blocks: 1, maxLength: 6, epochs: 2, batchSize: 16 },
 };

@@ -64,6 +64,23 @@ export interface AdamStep {
   readonly step: number;
 }
 
+// Sequence models: attention
+/**
+ * The shape of a batch of packed windows for causalAttentionForward/Backward: `batch` windows
+ * (sequences) of at most `length` slots, `heads` heads of `headSize` columns each. Window b has
+ * filled[b] events on consecutive rows, oldest first, starting at row Σ_{b′<b} filled[b′]: PAD
+ * slots take no rows, so a right-aligned window of src/nn/sequence-windows.ts is packed by
+ * keeping its filled slots.
+ */
+export interface AttentionShape {
+  readonly batch: number;
+  readonly length: number;
+  readonly heads: number;
+  readonly headSize: number;
+  /** `batch` entries in 0..length. */
+  readonly filled: Int32Array;
+}
+
 export interface Backend {
   readonly name: 'native' | 'reference';
   /** Threads the backend's kernels may use (OpenBLAS and the addon's own loops); 1 for the reference. */
@@ -340,5 +357,42 @@ export interface Backend {
     gradInputProjections: Float32Array,
     gradWeightHh: Float32Array,
     gradBiasHh: Float32Array,
+  ): void;
+
+  // ---- Sequence models: attention --------------------------------------------------------------
+
+  /**
+   * Causal multi-head scaled dot-product self-attention over packed windows (Vaswani et al.
+   * 2017, eq. 1; SASRec, Kang & McAuley 2018, §III-B), scale, causal mask, softmax and attention
+   * dropout fused. q, k, v and out are (Σ filled) × (heads·headSize), laid out as AttentionShape
+   * says, head h in columns h·headSize … (h+1)·headSize − 1. For slot i of window b and head h:
+   *   probs[b, h, i, j] = softmax_j( q_i·k_j / √headSize ) over 0 ≤ j ≤ i, 0 for j > i and
+   *   for i or j ≥ filled[b] (the window's padding: never attended to),
+   *   out_i = Σ_j probs[b, h, i, j]·(mask[b, h, i, j] / keepProb)·v_j.
+   * probs is batch × heads × length × length (kept for the backward). With keepProb = 1 the mask
+   * is not read and may be null; otherwise it has probs' length (1 keeps a weight, 0 drops it;
+   * make it with `dropout` on ones for a reproducible seed). out may not alias q, k or v.
+   */
+  causalAttentionForward(shape: AttentionShape, q: Float32Array, k: Float32Array, v: Float32Array, keepProb: number, mask: Uint8Array | null, probs: Float32Array, out: Float32Array): void;
+
+  /**
+   * Backward of causalAttentionForward for G = gradOut, from its inputs and probs: with
+   * p′ = probs ⊙ mask/keepProb and dP = (G·vᵀ) ⊙ mask/keepProb per window and head,
+   *   gradV = p′ᵀ·G,   dS = probs ⊙ (dP − rowsum(probs ⊙ dP)),
+   *   gradQ = dS·k/√headSize,   gradK = dSᵀ·q/√headSize,
+   * written (not accumulated) into gradQ, gradK, gradV. No output may alias an input.
+   */
+  causalAttentionBackward(
+    shape: AttentionShape,
+    gradOut: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    probs: Float32Array,
+    keepProb: number,
+    mask: Uint8Array | null,
+    gradQ: Float32Array,
+    gradK: Float32Array,
+    gradV: Float32Array,
   ): void;
 }

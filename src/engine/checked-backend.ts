@@ -5,7 +5,7 @@
  * reads the same on either, and the native kernels can trust their inputs'
  * sizes (the CSR contents are checked inside each backend, where the loop is).
  */
-import { ACTIVATIONS, type Activation, type AdamStep, type Backend } from './backend.js';
+import { ACTIVATIONS, type Activation, type AdamStep, type AttentionShape, type Backend } from './backend.js';
 import {
   checkAdamStep,
   checkCsrShape,
@@ -302,6 +302,32 @@ export function withArgumentChecks(kernels: Backend): Backend {
       }
       kernels.gruBackward(batch, steps, hidden, weightHh, filled, states, gates, gradStates, gradInputProjections, gradWeightHh, gradBiasHh);
     },
+
+    // Sequence models: attention
+    causalAttentionForward(shape, q, k, v, keepProb, mask, probs, out) {
+      const kernel = 'causalAttentionForward';
+      const rows = checkAttention(kernel, shape, keepProb, mask, probs);
+      const width = shape.heads * shape.headSize;
+      for (const [name, array] of [['q', q], ['k', k], ['v', v], ['out', out]] as const) checkMatrix(kernel, name, array, rows, width);
+      for (const [name, array] of [['q', q], ['k', k], ['v', v], ['probs', probs]] as const) checkNoOverlap(kernel, 'out', out, name, array);
+      kernels.causalAttentionForward(shape, q, k, v, keepProb, mask, probs, out);
+    },
+
+    causalAttentionBackward(shape, gradOut, q, k, v, probs, keepProb, mask, gradQ, gradK, gradV) {
+      const kernel = 'causalAttentionBackward';
+      const rows = checkAttention(kernel, shape, keepProb, mask, probs);
+      const width = shape.heads * shape.headSize;
+      const inputs = [['gradOut', gradOut], ['q', q], ['k', k], ['v', v]] as const;
+      const outputs = [['gradQ', gradQ], ['gradK', gradK], ['gradV', gradV]] as const;
+      for (const [name, array] of [...inputs, ...outputs]) checkMatrix(kernel, name, array, rows, width);
+      for (const [outName, output] of outputs) {
+        for (const [name, array] of [...inputs, ['probs', probs] as const]) checkNoOverlap(kernel, outName, output, name, array);
+      }
+      checkNoOverlap(kernel, 'gradQ', gradQ, 'gradK', gradK);
+      checkNoOverlap(kernel, 'gradQ', gradQ, 'gradV', gradV);
+      checkNoOverlap(kernel, 'gradK', gradK, 'gradV', gradV);
+      kernels.causalAttentionBackward(shape, gradOut, q, k, v, probs, keepProb, mask, gradQ, gradK, gradV);
+    },
   };
 }
 
@@ -335,4 +361,30 @@ function checkAdam(kernel: string, param: Float32Array, grad: Float32Array, m: F
   for (let i = 0; i < arrays.length; i++) {
     for (let j = i + 1; j < arrays.length; j++) checkNoOverlap(kernel, arrays[i]![0], arrays[i]![1], arrays[j]![0], arrays[j]![1]);
   }
+}
+
+// Sequence models: attention
+/** Checks an attention call's shape, filled counts, keep probability, mask and probs; returns the rows, Σ filled. */
+function checkAttention(kernel: string, shape: AttentionShape, keepProb: number, mask: Uint8Array | null, probs: Float32Array): number {
+  checkSize(kernel, 'batch', shape.batch);
+  checkSize(kernel, 'length', shape.length);
+  checkSize(kernel, 'heads', shape.heads);
+  checkSize(kernel, 'headSize', shape.headSize);
+  checkLength(kernel, 'filled', shape.filled, shape.batch, 'batch');
+  let rows = 0;
+  for (let b = 0; b < shape.batch; b++) {
+    const f = shape.filled[b]!;
+    if (!(Number.isInteger(f) && f >= 0 && f <= shape.length)) throw new RangeError(`${kernel}: filled[${b}] is ${f}, outside 0..length = ${shape.length}`);
+    rows += f;
+  }
+  checkKeepProbability(kernel, keepProb);
+  const blocks = shape.batch * shape.heads * shape.length * shape.length;
+  checkLength(kernel, 'probs', probs, blocks, `batch × heads × length × length = ${shape.batch} × ${shape.heads} × ${shape.length} × ${shape.length}`);
+  if (keepProb < 1) {
+    if (mask === null) throw new RangeError(`${kernel}: keepProb ${keepProb} < 1 needs a dropout mask`);
+    checkLength(kernel, 'mask', mask, blocks, 'probs');
+  } else if (mask !== null && mask.length !== 0) {
+    checkLength(kernel, 'mask', mask, blocks, 'probs');
+  }
+  return rows;
 }

@@ -52,7 +52,13 @@ interface NativeAddon {
   // Sequence models: GRU
   gruForward(batch: number, steps: number, hidden: number, inputProjections: Float32Array, weightHh: Float32Array, biasHh: Float32Array, filled: Int32Array, states: Float32Array, gates: Float32Array): void;
   gruBackward(batch: number, steps: number, hidden: number, weightHh: Float32Array, filled: Int32Array, states: Float32Array, gates: Float32Array, gradStates: Float32Array, gradInputProjections: Float32Array, gradWeightHh: Float32Array, gradBiasHh: Float32Array): void;
+  // Sequence models: attention
+  causalAttentionForward(batch: number, length: number, heads: number, headSize: number, filled: Int32Array, q: Float32Array, k: Float32Array, v: Float32Array, keepProb: number, mask: Uint8Array, probs: Float32Array, out: Float32Array): void;
+  causalAttentionBackward(batch: number, length: number, heads: number, headSize: number, filled: Int32Array, gradOut: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, keepProb: number, mask: Uint8Array, gradQ: Float32Array, gradK: Float32Array, gradV: Float32Array): void;
 }
+
+// Sequence models: attention
+const NO_MASK = new Uint8Array(0);
 
 /** The codes native/kernels.h's `Activation` enum uses. */
 const ACTIVATION_CODES: Record<Activation, number> = { identity: 0, sigmoid: 1, tanh: 2, relu: 3 };
@@ -234,5 +240,10 @@ function wrapAddon(addon: NativeAddon, info: ReturnType<NativeAddon['info']>): B
       addon.gruForward(batch, steps, hidden, inputProjections, weightHh, biasHh, filled, states, gates),
     gruBackward: (batch, steps, hidden, weightHh, filled, states, gates, gradStates, gradInputProjections, gradWeightHh, gradBiasHh) =>
       addon.gruBackward(batch, steps, hidden, weightHh, filled, states, gates, gradStates, gradInputProjections, gradWeightHh, gradBiasHh),
+    // Sequence models: attention (an empty mask array stands for "no dropout")
+    causalAttentionForward: (shape, q, k, v, keepProb, mask, probs, out) =>
+      addon.causalAttentionForward(shape.batch, shape.length, shape.heads, shape.headSize, shape.filled, q, k, v, keepProb, mask ?? NO_MASK, probs, out),
+    causalAttentionBackward: (shape, gradOut, q, k, v, probs, keepProb, mask, gradQ, gradK, gradV) =>
+      addon.causalAttentionBackward(shape.batch, shape.length, shape.heads, shape.headSize, shape.filled, gradOut, q, k, v, probs, keepProb, mask ?? NO_MASK, gradQ, gradK, gradV),
   });
 }

@@ -12,6 +12,8 @@ import { topKRows } from './reference-top-k.js';
 import { invertSpdInPlace } from './linalg/spd-inverse.js';
 // Sequence models: GRU
 import { gruBackward, gruForward } from './reference-gru.js';
+// Sequence models: attention
+import * as attention from './reference-attention.js';
 
 export const referenceBackend: Backend = withArgumentChecks({
   name: 'reference',
@@ -49,4 +51,7 @@ export const referenceBackend: Backend = withArgumentChecks({
   // Sequence models: GRU
   gruForward,
   gruBackward,
+  // Sequence models: attention
+  causalAttentionForward: attention.causalAttentionForward,
+  causalAttentionBackward: attention.causalAttentionBackward,
 });

@@ -18,14 +18,15 @@ import { sessionKnnFactory } from './baselines/session-knn.js';
 import { attributeKnnFactory } from './hybrid/attribute-knn.js';
 import { attributeMapFactory } from './hybrid/attribute-map.js';
 import { hybridDaeFactory } from './hybrid/hybrid-dae.js';
-// Sequence models: GRU
 import { gru4recFactory } from './sequential/gru4rec.js';
+import { sasrecFactory } from './sequential/sasrec.js';
 import { svaeFactory } from './sequential/svae.js';
 
-const BUILT_IN_FACTORIES: readonly ModelFactory[] = [popularityFactory, itemKnnFactory, easeFactory, itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory, attributeKnnFactory, attributeMapFactory, hybridDaeFactory, sessionKnnFactory,
-  // Sequence models: GRU
-  gru4recFactory,
-  svaeFactory,
+const BUILT_IN_FACTORIES: readonly ModelFactory[] = [
+  popularityFactory, itemKnnFactory, easeFactory, sessionKnnFactory,
+  itemAutoRecFactory, userAutoRecFactory, multDaeFactory, multVaeFactory, recVaeFactory, cdaeFactory, edlaeFactory,
+  attributeKnnFactory, attributeMapFactory, hybridDaeFactory,
+  gru4recFactory, sasrecFactory, svaeFactory,
 ];
 
 const factories = new Map<string, ModelFactory>();

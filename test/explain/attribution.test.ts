@@ -100,7 +100,7 @@ test("ease: an item's share is its row of B at the target, seen as a one-item hi
 function explicitWithout(model: Recommender, query: ScoreQuery, row: number, p: number): Float32Array {
   const cols = Array.from(query.histories.rowIndices(row));
   const values = Array.from(query.histories.rowValues(row));
-  cols.splice(p, 1);
+  const [removed] = cols.splice(p, 1);
   values.splice(p, 1);
   const histories = csrFromCoo(1, ITEMS, new Array(cols.length).fill(0), cols, values);
   return model.score(orderedQuery({ histories, ...(query.users ? { users: Int32Array.of(query.users[row]!) } : {}) }));
