@@ -27,7 +27,8 @@
  * `userDropout` (DropoutNet's user side), so that a user with attributes and no
  * history is encoded from the attributes alone.
  *
- * With `neighbours` k > 0, item j's vector and bias also get the average of the
+ * With `neighbours` k > 0 (default 0: it helped on ml-100k, not on ml-1m; BENCHMARKS.md),
+ * item j's vector and bias also get the average of the
  * collaborative parts of its k warm attribute neighbours (cosine of attribute
  * vectors, j itself excluded, weights normalised to sum 1): d_j += Σ_n s̃_jn w_n,
  * c_j += Σ_n s̃_jn b_n. A cold item then starts from the learned vectors of the
@@ -72,7 +73,7 @@ const SETTINGS = defineSettings(NAME, [
   { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: "probability of keeping an input entry in training (Mult-DAE's keep_prob)", search: { min: 0.2, max: 0.9 } },
   { name: 'itemDropout', type: 'number', default: 0.5, min: 0, max: 1, exclusiveMax: true, description: "probability that an item's collaborative part is dropped in a training batch (DropoutNet), so its attributes alone must score it", search: { min: 0.1, max: 0.9 } },
   { name: 'userDropout', type: 'number', default: 0.25, min: 0, max: 1, exclusiveMax: true, description: "with user attributes: probability that a user's whole history is dropped in a training batch, so the attributes alone must encode the user", search: { min: 0, max: 0.5 } },
-  { name: 'neighbours', type: 'integer', default: 10, min: 0, description: "each item's vector also averages the collaborative parts of its k most attribute-similar warm items; 0 for none", search: { choices: [0, 20, 100] } },
+  { name: 'neighbours', type: 'integer', default: 0, min: 0, description: "each item's vector also averages the collaborative parts of its k most attribute-similar warm items; 0 for none", search: { choices: [0, 20, 100] } },
   { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate', search: { min: 1e-4, max: 1e-2 } },
   ...trainingLoopSettingSpecs({ batchSize: 500, epochs: 100, patience: 20 }),
   { name: 'weightDecay', type: 'number', default: 0.01, min: 0, description: 'the loss adds (weightDecay / batchSize) Σ_W ‖W‖² over the encoder, collaborative and content weights', search: { min: 0, max: 0.1 } },
