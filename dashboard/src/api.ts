@@ -160,7 +160,7 @@ export interface RecommendedItem {
 }
 
 export interface Recommendations {
-  source: 'model' | 'fold-in' | 'sequence' | 'popular';
+  source: 'model' | 'fold-in' | 'sequence' | 'user-attributes' | 'popular';
   modelVersion: string | null;
   items: RecommendedItem[];
   unknownItems?: string[];

@@ -50,6 +50,12 @@ export interface Recommender {
   score(query: ScoreQuery): Float32Array;
 
   /**
+   * True when score() reads each query row's userFeatures, so that a user known only by their
+   * attributes (no history) gets recommendations of their own (the hybrid DAE trained with user
+   * attributes); absent or false otherwise.
+   */
+  readonly readsUserFeatures?: boolean;
+  /**
    * Optional, for models whose score is a sum over the history (EASE, EDLAE: x·B; item-kNN: the
    * neighbours' similarities): each history item's exact share of the scores of `targets`
    * for query row `row`, such that score(row, t) = Σ_h weights[h][t] up to float rounding.

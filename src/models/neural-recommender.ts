@@ -67,6 +67,8 @@ export interface NeuralModelSpec<Settings extends IterativeFitSettings & { reado
   weightsSet?(network: Network): void;
   /** What the model saves besides its parameters (default: nothing). */
   exportExtra?(network: Network): ModelState | undefined;
+  /** Whether the fitted network reads the query's user features (default false). */
+  readsUserFeatures?(network: Network): boolean;
 }
 
 export class NeuralRecommender<Settings extends IterativeFitSettings & { readonly batchSize: number }, Network extends NeuralNetwork> implements Recommender {
@@ -91,6 +93,10 @@ export class NeuralRecommender<Settings extends IterativeFitSettings & { readonl
 
   get nItems(): number {
     return this.network?.items ?? 0;
+  }
+
+  get readsUserFeatures(): boolean {
+    return this.network !== undefined && (this.spec.readsUserFeatures?.(this.network) ?? false);
   }
 
   /** Per-epoch losses, validation NDCG@100 and training seconds of the last fit; undefined before one. */

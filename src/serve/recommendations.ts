@@ -23,6 +23,7 @@
  * model's attribution to the history it scored, or which popular ranking it came from.
  */
 import { csrFromCoo, type CsrMatrix } from '../data/csr.js';
+import type { FeatureTable } from '../data/features.js';
 import { sequenceOf, sequencesFromLists } from '../data/sequences.js';
 import type { ScoreQuery } from '../data/training-data.js';
 import { topKPerRow } from '../eval/top-k.js';
@@ -36,6 +37,7 @@ import type { RecommendationSource } from './metrics.js';
 import type { ModelSlot, ServedModel } from './model-slot.js';
 import { PopularItemsCache } from './popular-cache.js';
 import { ScoreBatcher, type ScoreBatchingOptions } from './score-batcher.js';
+import { featuresOf } from './training-data.js';
 
 export interface RankOptions {
   readonly n: number;
@@ -166,9 +168,26 @@ export class RecommendationService {
         const items = await this.rankWithModel(served, query, exclude, options);
         return { source: modelSource(served, trainingRow !== undefined), modelVersion: served.version, items };
       }
+      // No history the model can use, but attributes the model reads (gender, age, ...): a user
+      // cold-start recommendation of their own instead of the popular list.
+      if (cols.length === 0 && served.model.readsUserFeatures) {
+        const userFeatures = await this.userFeaturesOf(userId);
+        if (userFeatures !== undefined) {
+          const query = { ...singleQuery(served, [], [], trainingRow ?? -1), userFeatures };
+          const items = await this.rankWithModel(served, query, options.excludeSeen ? this.columnsOf(served, seen) : [], options);
+          return { source: 'user-attributes', modelVersion: served.version, items };
+        }
+      }
     }
     const items = await this.popular(served, options, options.excludeSeen ? seen : new Set());
     return { source: 'popular', modelVersion: served?.version ?? null, items };
+  }
+
+  /** The stored user's attributes as a one-row feature table; undefined for an unknown user or one without attributes. */
+  private async userFeaturesOf(userId: string): Promise<FeatureTable | undefined> {
+    const user = await this.store.getUser(userId);
+    if (user === null || Object.keys(user.attributes).length === 0) return undefined;
+    return featuresOf([user.attributes], null);
   }
 
   async forSession(interactions: readonly SessionInteraction[], options: RankOptions): Promise<RecommendationResult> {

@@ -141,7 +141,7 @@ const recommendedItemSchema = object({ id: { type: 'string' }, score: { type: 'n
 const recommendationProperties = {
   source: {
     type: 'string',
-    enum: ['model', 'fold-in', 'sequence', 'popular'],
+    enum: ['model', 'fold-in', 'sequence', 'user-attributes', 'popular'],
     description:
       'model: a user the model was trained on; fold-in: a row built from stored or given events; sequence: a sequence model scored the stored or given events in their order, as of this request; popular: the recent-popularity fallback',
   },

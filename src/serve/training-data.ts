@@ -187,7 +187,7 @@ function sequencesOf(rows: Int32Array, cols: Int32Array, times: Float64Array, nU
 }
 
 /** Store attributes (and item categories) as features; undefined when no row has any. */
-function featuresOf(attributes: ReadonlyArray<Record<string, unknown> | null>, categories: readonly string[][] | null): FeatureTable | undefined {
+export function featuresOf(attributes: ReadonlyArray<Record<string, unknown> | null>, categories: readonly string[][] | null): FeatureTable | undefined {
   const columns = new Set<string>();
   const rows = attributes.map((record, r) => {
     const row: Record<string, string | number | string[]> = {};

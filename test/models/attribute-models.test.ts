@@ -4,7 +4,7 @@ import { csrFromCoo } from '../../src/data/csr.js';
 import type { FeatureTable } from '../../src/data/features.js';
 import { Rng } from '../../src/data/random.js';
 import { interactionsOnly } from '../../src/data/training-data.js';
-import { attributeCosines, itemAttributeVectors } from '../../src/models/hybrid/attribute-vectors.js';
+import { attributeCosines, encodeAttributes, fitAttributeEncoding, itemAttributeVectors } from '../../src/models/hybrid/attribute-vectors.js';
 import { keepTopPerColumn } from '../../src/models/hybrid/attribute-knn.js';
 import { getModelFactory } from '../../src/models/registry.js';
 
@@ -107,4 +107,28 @@ test('attribute-map: warm columns are EASE exactly; a cold item with a warm item
   for (let j = 0; j < nItems - 1; j++) assert.equal(a[j], b[j], `warm item ${j} scores as in EASE`);
   assert.equal(b[nItems - 1], 0, 'EASE gives a cold item nothing');
   assert.ok(Math.abs(a[nItems - 1]! - b[4]!) < 1e-4, `cold item scores like item 4: ${a[nItems - 1]} vs ${b[4]}`);
+});
+
+test('a query table with its own vocabulary encodes by value as the training table did', () => {
+  const training: FeatureTable = {
+    nRows: 3,
+    fields: [
+      { kind: 'categorical', name: 'gender', vocabulary: ['f', 'm'], indptr: Int32Array.of(0, 1, 2, 3), codes: Int32Array.of(0, 1, 1) },
+      { kind: 'text', name: 'bio', vocabulary: ['likes', 'films', 'books'], indptr: Int32Array.of(0, 2, 4, 5), tokens: Int32Array.of(0, 1, 0, 2, 2) },
+    ],
+  };
+  const encoding = fitAttributeEncoding(training, { withText: true, numericBins: 2 });
+  const whole = encodeAttributes(training, encoding);
+  // User 1 alone, as serving sees a new user: its own first-appearance vocabularies, plus an unseen word.
+  const alone: FeatureTable = {
+    nRows: 1,
+    fields: [
+      { kind: 'categorical', name: 'gender', vocabulary: ['m'], indptr: Int32Array.of(0, 1), codes: Int32Array.of(0) },
+      { kind: 'text', name: 'bio', vocabulary: ['likes', 'books', 'poems'], indptr: Int32Array.of(0, 3), tokens: Int32Array.of(0, 1, 2) },
+    ],
+  };
+  const single = encodeAttributes(alone, encoding);
+  assert.deepEqual(Array.from(single.rowIndices(0)), Array.from(whole.rowIndices(1)));
+  assert.deepEqual(Array.from(single.rowValues(0)), Array.from(whole.rowValues(1)));
+  assert.deepEqual(JSON.parse(JSON.stringify(encoding)), encoding, 'the encoding survives JSON (a manifest)');
 });

@@ -14,6 +14,7 @@ function sourceMeaning(source: Recommendations['source'], asked: Asked): string 
   if (source === 'popular') return asked === 'similar' ? 'recent popularity: no model is loaded' : 'recent popularity: no model, or nothing known of this visitor';
   if (asked === 'similar') return "the model's scores for a visitor who has seen only this item";
   if (source === 'sequence') return 'the events given or stored, in their order up to now, scored by the sequence model (no retraining)';
+  if (source === 'user-attributes') return "no history yet: the user's stored attributes (age, gender, ...) encoded by the model (user cold start)";
   return source === 'model' ? 'the model was trained on this user' : 'a row built from the events given or stored, scored by the model (no retraining)';
 }
 

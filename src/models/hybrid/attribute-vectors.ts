@@ -25,8 +25,8 @@ export interface AttributeVectorOptions {
 
 /** How one field becomes its block, fitted on the training entities; JSON-able, so a model saves it. */
 export type FieldEncoding =
-  | { readonly name: string; readonly kind: 'categorical'; readonly width: number }
-  | { readonly name: string; readonly kind: 'text'; readonly width: number; readonly idf: readonly number[] }
+  | { readonly name: string; readonly kind: 'categorical'; readonly width: number; readonly vocabulary: readonly string[] }
+  | { readonly name: string; readonly kind: 'text'; readonly width: number; readonly vocabulary: readonly string[]; readonly idf: readonly number[] }
   | { readonly name: string; readonly kind: 'numeric'; readonly edges: readonly number[] };
 
 export interface AttributeEncoding {
@@ -54,12 +54,12 @@ export function fitAttributeEncoding(features: FeatureTable, options: AttributeV
     .filter((field) => options.withText || field.kind !== 'text')
     .map((field): FieldEncoding => {
       if (field.kind === 'numeric') return { name: field.name, kind: 'numeric', edges: quantileEdges(field.values, options.numericBins) };
-      if (field.kind === 'categorical') return { name: field.name, kind: 'categorical', width: field.vocabulary.length };
+      if (field.kind === 'categorical') return { name: field.name, kind: 'categorical', width: field.vocabulary.length, vocabulary: [...field.vocabulary] };
       const documentFrequency = new Float64Array(field.vocabulary.length);
       for (let r = 0; r < features.nRows; r++) {
         for (const token of new Set(field.tokens.subarray(field.indptr[r]!, field.indptr[r + 1]!))) documentFrequency[token]!++;
       }
-      return { name: field.name, kind: 'text', width: field.vocabulary.length, idf: Array.from(documentFrequency, (df) => Math.log((1 + features.nRows) / (1 + df)) + 1) };
+      return { name: field.name, kind: 'text', width: field.vocabulary.length, vocabulary: [...field.vocabulary], idf: Array.from(documentFrequency, (df) => Math.log((1 + features.nRows) / (1 + df)) + 1) };
     });
   return { fields, width: fields.reduce((sum, field) => sum + widthOf(field), 0) };
 }
@@ -68,8 +68,9 @@ const widthOf = (field: FieldEncoding) => (field.kind === 'numeric' ? field.edge
 
 /**
  * Unit attribute vectors of `features`' rows under `encoding` (fitted on the training
- * entities): fields are found by name, values outside a fitted vocabulary are ignored, a
- * missing field leaves its block empty.
+ * entities): fields are found by name and values by their text (a query's table may have its
+ * own vocabulary, e.g. one built from a single new user's attributes); values outside the
+ * fitted vocabulary are ignored, a missing field leaves its block empty.
  */
 export function encodeAttributes(features: FeatureTable, encoding: AttributeEncoding): CsrMatrix {
   const blocks = encoding.fields.map((fieldEncoding) => {
@@ -111,13 +112,20 @@ function blockOf(field: FeatureField, encoding: FieldEncoding, nRows: number): B
   if (field.kind === 'numeric' || encoding.kind === 'numeric') return emptyBlock(nRows, widthOf(encoding));
   const source = field.kind === 'text' ? field.tokens : field.codes;
   const width = encoding.width;
+  // The field's codes as the encoding's: the same vocabulary (the training table) maps to itself.
+  const position = new Map(encoding.vocabulary.map((value, code) => [value, code]));
+  const sameVocabulary = field.vocabulary === encoding.vocabulary || (field.vocabulary.length === width && field.vocabulary.every((value, code) => encoding.vocabulary[code] === value));
+  const codeOf = Int32Array.from(field.vocabulary, (value, code) => (sameVocabulary ? code : (position.get(value) ?? -1)));
   const indptr = new Int32Array(nRows + 1);
   const columns: number[] = [];
   const weights: number[] = [];
   for (let r = 0; r < nRows; r++) {
     // Distinct values per row with their counts (a token may repeat in a text).
     const seen = new Map<number, number>();
-    for (let p = field.indptr[r]!; p < field.indptr[r + 1]!; p++) if (source[p]! < width) seen.set(source[p]!, (seen.get(source[p]!) ?? 0) + 1);
+    for (let p = field.indptr[r]!; p < field.indptr[r + 1]!; p++) {
+      const code = codeOf[source[p]!] ?? -1;
+      if (code >= 0) seen.set(code, (seen.get(code) ?? 0) + 1);
+    }
     for (const [code, count] of [...seen].sort((a, b) => a[0] - b[0])) {
       columns.push(code);
       weights.push(encoding.kind === 'text' ? count * encoding.idf[code]! : 1);

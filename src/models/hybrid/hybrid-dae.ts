@@ -563,6 +563,7 @@ const SPEC: NeuralModelSpec<Settings, HybridDaeNetwork> = {
   createTraining: (backend, network, examples, settings) => new HybridDaeTraining(network, examples.matrix, examples.userFeatures, settings, backend),
   scoreInto: (network, query: ScoreQuery, out, settings) => network.scoreInto(query.histories, network.userVectors(query.userFeatures), out, settings.batchSize),
   weightsSet: (network) => network.weightsChanged(),
+  readsUserFeatures: (network) => network.userLayer !== undefined,
   exportExtra: exportNetworkExtra,
 };
 
