@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { evaluationToJSON, formatMetricTable, type MetricTableRow } from '../../eval/report.js';
 import { runOnSplit } from '../../experiment/run.js';
 import { libraryVersion } from '../../models/model-file.js';
+import { listModelFactories } from '../../models/registry.js';
 import { addDataOptions, addSplitOptions, type DataOptions, type SplitOptions } from '../data-options.js';
 import { collect, modelChoicesFrom, predictsRatings } from '../model-options.js';
 import { createOutput } from '../output.js';
@@ -18,7 +19,7 @@ interface EvaluateOptions extends DataOptions, SplitOptions {
 export function evaluateCommand(): Command {
   const command = new Command('evaluate')
     .description('fit one or more models on a split and report metrics on its test users (full-catalogue ranking)')
-    .requiredOption('-m, --model <names>', 'model name(s), comma-separated (see `recoder models`): popularity,itemknn,ease,autorec-item,autorec-user,mult-dae,mult-vae,recvae,cdae')
+    .requiredOption('-m, --model <names>', `model name(s), comma-separated (see \`recoder models\`): ${listModelFactories().map((factory) => factory.name).join(',')}`)
     .option('-p, --param <name=value>', 'hyper-parameter (model.name=value when several models); repeatable', collect, [])
     .option('--metrics <list>', 'ranking metrics, e.g. ndcg@100,recall@20,recall_capped@20 (default: a standard set)')
     .option('--json', 'print the results as JSON on stdout')
