@@ -72,6 +72,7 @@ const SETTINGS = defineSettings(NAME, [
   { name: 'latent', type: 'integer', default: 200, min: 1, description: 'width of the user code h and of the item vectors', search: { min: 32, max: 512, scale: 'log' } },
   { name: 'keepProbability', type: 'number', default: 0.5, min: 0, exclusiveMin: true, max: 1, description: "probability of keeping an input entry in training (Mult-DAE's keep_prob)", search: { min: 0.2, max: 0.9 } },
   { name: 'itemDropout', type: 'number', default: 0.5, min: 0, max: 1, exclusiveMax: true, description: "probability that an item's collaborative part is dropped in a training batch (DropoutNet), so its attributes alone must score it", search: { min: 0.1, max: 0.9 } },
+  { name: 'userAttributes', type: 'boolean', default: true, description: 'read the users\' attributes when the training data has them (user cold start); false encodes users from their history alone' },
   { name: 'userDropout', type: 'number', default: 0.25, min: 0, max: 1, exclusiveMax: true, description: "with user attributes: probability that a user's whole history is dropped in a training batch, so the attributes alone must encode the user", search: { min: 0, max: 0.5 } },
   { name: 'neighbours', type: 'integer', default: 0, min: 0, description: "each item's vector also averages the collaborative parts of its k most attribute-similar warm items; 0 for none", search: { choices: [0, 20, 100] } },
   { name: 'learningRate', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, scale: 'log', description: 'Adam learning rate', search: { min: 1e-4, max: 1e-2 } },
@@ -88,6 +89,7 @@ interface Settings {
   readonly latent: number;
   readonly keepProbability: number;
   readonly itemDropout: number;
+  readonly userAttributes: boolean;
   readonly userDropout: number;
   readonly neighbours: number;
   readonly learningRate: number;
@@ -530,7 +532,7 @@ function trainingExamples(train: TrainingData): TrainingData {
 }
 
 function userEncodingOf(train: TrainingData, settings: Settings): AttributeEncoding | undefined {
-  if (!train.userFeatures || train.userFeatures.fields.length === 0) return undefined;
+  if (!settings.userAttributes || !train.userFeatures || train.userFeatures.fields.length === 0) return undefined;
   return fitAttributeEncoding(trainingExamples(train).userFeatures!, { withText: settings.text === 'all', numericBins: settings.numericBins });
 }
 
