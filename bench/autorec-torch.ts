@@ -42,6 +42,7 @@ import { peerEnvironment } from './peer-support.js';
 import { evaluateRatings } from '../src/eval/evaluate.js';
 import { prepareData } from '../src/experiment/prepare.js';
 import { autoRecRecommender, itemAutoRecFactory, type AutoRecVariant } from '../src/models/autoencoders/autorec.js';
+import { median } from './stats.js';
 
 const defaults = itemAutoRecFactory.settings.defaults;
 const { values: args } = parseArgs({
@@ -99,12 +100,6 @@ interface PeerOutput {
   openblasCoretypeEnv: string | null;
   openblasCore: string | null;
   openblasConfig: string | null;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function meanAndSd(values: readonly number[]): { mean: number; sd: number } {

@@ -41,12 +41,6 @@ const REPETITIONS = 5;
 const shapeLabel = (s: Shape) => `${s.m}×${s.k}·${s.k}×${s.n}`;
 const flops = (s: Shape) => 2 * s.m * s.n * s.k;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 function filled(length: number, seed: number): Float32Array {
   const out = new Float32Array(length);
   let state = seed;
@@ -93,6 +87,7 @@ for _ in range(reps):
 times.sort()
 print(json.dumps({"medianMs": times[len(times) // 2], "numpy": np.__version__}))
 `;
+import { median } from './stats.js';
 
 /** NumPy's `a @ b`; with `coreType`, its OpenBLAS is given the same kernel set as the native backend. */
 function timeNumpy(shape: Shape, coreType: string | undefined): Measurement | { engine: string; error: string } {

@@ -26,6 +26,7 @@ import { evaluateRanking } from '../src/eval/evaluate.js';
 import { prepareData } from '../src/experiment/prepare.js';
 import { gru4recRecommender } from '../src/models/sequential/gru4rec.js';
 import { peerEnvironment } from './peer-support.js';
+import { median } from './stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -91,11 +92,6 @@ const peerOutput = execFileSync('/usr/bin/python3', [join(repoRoot, 'bench/peers
 const peer = JSON.parse(peerOutput) as { torchVersion: string; threads: number; trainWindows: number; epochSeconds: number[]; validationNdcg100: number[]; bestEpoch: number; metrics: Record<string, number> };
 const loadAfterPeer = loadavg()[0]!;
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 const relativeDifference = (name: string) => (recoderMetrics[name]! - peer.metrics[name]!) / peer.metrics[name]!;
 const recoderMedian = median(recoderEpochSeconds);
 const peerMedian = median(peer.epochSeconds);

@@ -24,6 +24,7 @@ import { multVaeVariant } from '../src/models/autoencoders/mult-vae.js';
 import { multinomialAutoencoderRecommender } from '../src/models/autoencoders/multinomial-autoencoder.js';
 import { backgroundLoadCount, startBackgroundLoad } from './background-load.js';
 import { peerEnvironment, savedHeldOutUsersSplit } from './peer-support.js';
+import { mean, median } from './stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -87,12 +88,6 @@ const peer = JSON.parse(peerOutput) as {
 const loadAfterPeer = loadavg()[0]!;
 backgroundLoad.stop();
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const relativeDifference = (name: string) => (recoderMetrics[name]! - peer.metrics[name]!) / peer.metrics[name]!;
 
 const recoderMedian = median(recoderEpochSeconds);

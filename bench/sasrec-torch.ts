@@ -26,6 +26,7 @@ import { prepareData } from '../src/experiment/prepare.js';
 import { parseHyperParameters } from '../src/models/registry.js';
 import { sasrecFactory, sasrecRecommender } from '../src/models/sequential/sasrec.js';
 import { peerEnvironment } from './peer-support.js';
+import { mean, median } from './stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -82,12 +83,6 @@ const peer = JSON.parse(peerOutput) as {
 };
 const loadAfterPeer = loadavg()[0]!;
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const relativeDifference = (name: string) => (recoderMetrics[name]! - peer.metrics[name]!) / peer.metrics[name]!;
 const recoderMedian = median(recoderEpochSeconds);
 const peerMedian = median(peer.epochSeconds);

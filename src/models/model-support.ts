@@ -8,6 +8,7 @@ import { checkScoreQuery, checkTrainingData, type ScoreQuery, type TrainingData 
 import type { Tensor, TensorData } from '../io/safetensors.js';
 import type { BlockProgress } from '../engine/linalg/steps.js';
 import type { FitContext, ModelInput } from './model.js';
+import type { UserSequences } from '../data/sequences.js';
 
 const INPUT_NAMES: Readonly<Record<ModelInput, string>> = {
   interactions: 'interactions',
@@ -156,4 +157,10 @@ export function requireCsrTensors(
 export function checkpointSignature(model: string, hyperParameters: Readonly<Record<string, unknown>>, shape: Readonly<Record<string, number>>): string {
   const trained = Object.fromEntries(Object.entries(hyperParameters).filter(([name]) => name !== 'epochs' && name !== 'patience'));
   return JSON.stringify({ model, hyperParameters: trained, ...shape });
+}
+
+/** The ordered sequences a sequence model reads; `what` names their holder in the error ('the query'). */
+export function requireSequences(modelName: string, what: string, sequences: UserSequences | undefined): UserSequences {
+  if (sequences === undefined) throw new Error(`${modelName}: ${what} carries no ordered sequences`);
+  return sequences;
 }

@@ -94,3 +94,13 @@ export class RowBatches implements Iterable<RowBatch> {
 export function rowBatches(matrix: CsrOperand, batchSize: number, rng?: Rng): RowBatches {
   return new RowBatches(matrix, batchSize, rng);
 }
+
+/** Rows start..end-1 of a CSR operand, sharing its index and value arrays. */
+export function csrRowRange(x: CsrOperand, start: number, end: number): CsrOperand {
+  if (start === 0 && end === x.nRows) return x;
+  const base = x.indptr[start]!;
+  const indptr = new Int32Array(end - start + 1);
+  for (let r = start; r <= end; r++) indptr[r - start] = x.indptr[r]! - base;
+  const last = x.indptr[end]!;
+  return { nRows: end - start, nCols: x.nCols, indptr, indices: x.indices.subarray(base, last), values: x.values.subarray(base, last) };
+}

@@ -32,7 +32,7 @@ import type { Rng } from '../../data/random.js';
 import type { Activation, Backend, CsrOperand } from '../../engine/backend.js';
 import { VALIDATION_METRIC } from '../../eval/validation.js';
 export { VALIDATION_METRIC };
-import { rowBatches } from '../../nn/batches.js';
+import { csrRowRange, rowBatches } from '../../nn/batches.js';
 import { DenseLayer } from '../../nn/dense.js';
 import { truncatedNormal } from '../../nn/init.js';
 import { Adam } from '../../nn/optimizers.js';
@@ -280,16 +280,6 @@ export class MultinomialAutoencoderNetwork {
       out.set(logits, start * items);
     }
   }
-}
-
-/** Rows start..end-1 of a CSR operand, sharing its index and value arrays. */
-function csrRowRange(x: CsrOperand, start: number, end: number): CsrOperand {
-  if (start === 0 && end === x.nRows) return x;
-  const base = x.indptr[start]!;
-  const indptr = new Int32Array(end - start + 1);
-  for (let r = start; r <= end; r++) indptr[r - start] = x.indptr[r]! - base;
-  const last = x.indptr[end]!;
-  return { nRows: end - start, nCols: x.nCols, indptr, indices: x.indices.subarray(base, last), values: x.values.subarray(base, last) };
 }
 
 /** The hyper-parameters both models share (mult-dae.ts and mult-vae.ts give the defaults and sources). */

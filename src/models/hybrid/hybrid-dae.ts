@@ -44,7 +44,7 @@ import { CsrMatrix } from '../../data/csr.js';
 import type { Rng } from '../../data/random.js';
 import type { ScoreQuery, TrainingData } from '../../data/training-data.js';
 import type { Backend, CsrOperand } from '../../engine/backend.js';
-import { rowBatches } from '../../nn/batches.js';
+import { csrRowRange, rowBatches } from '../../nn/batches.js';
 import { truncatedNormal, xavierUniform } from '../../nn/init.js';
 import { NormalisedInput } from '../../nn/normalised-input.js';
 import { Adam } from '../../nn/optimizers.js';
@@ -353,8 +353,8 @@ export class HybridDaeNetwork {
     }
     for (let start = 0; start < histories.nRows; start += chunkRows) {
       const end = Math.min(start + chunkRows, histories.nRows);
-      const chunk = rowRange(histories, start, end);
-      const chunkUsers = users ? rowRange(users, start, end) : undefined;
+      const chunk = csrRowRange(histories, start, end);
+      const chunkUsers = users ? csrRowRange(users, start, end) : undefined;
       const h = this.encode(this.input.apply(chunk, 1, undefined), chunkUsers);
       const logits = out.subarray(start * n, end * n);
       this.backend.gemm(false, true, chunk.nRows, n, L, 1, h, L, this.scoringVectors, L, 0, logits, n);
@@ -417,14 +417,6 @@ export function itemTextsOf(features: FeatureTable): ItemTexts {
     indptr[r + 1] = tokens.length;
   }
   return { texts: { nRows: features.nRows, indptr, tokens: Int32Array.from(tokens) }, vocabulary: fields.reduce((sum, field) => sum + field.vocabulary.length, 0) };
-}
-
-function rowRange(x: CsrOperand, start: number, end: number): CsrOperand {
-  if (start === 0 && end === x.nRows) return x;
-  const base = x.indptr[start]!;
-  const indptr = new Int32Array(end - start + 1);
-  for (let r = start; r <= end; r++) indptr[r - start] = x.indptr[r]! - base;
-  return { nRows: end - start, nCols: x.nCols, indptr, indices: x.indices.subarray(base, x.indptr[end]!), values: x.values.subarray(base, x.indptr[end]!) };
 }
 
 class HybridDaeTraining implements TrainableModel {

@@ -40,6 +40,7 @@ import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 import type { ModelFactory, ScoreQuery, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import { defineSettings } from '../settings.js';
+import { requireSequences } from '../model-support.js';
 
 export interface Gru4RecSettings {
   readonly hidden: number;
@@ -244,11 +245,6 @@ export class Gru4RecTraining implements TrainableModel {
   }
 }
 
-function requireSequences(what: string, sequences: UserSequences | undefined): UserSequences {
-  if (sequences === undefined) throw new Error(`gru4rec: ${what} carries no ordered sequences`);
-  return sequences;
-}
-
 const SPEC: NeuralModelSpec<Gru4RecSettings, Gru4RecNetwork> = {
   name: 'gru4rec',
   description:
@@ -262,8 +258,8 @@ const SPEC: NeuralModelSpec<Gru4RecSettings, Gru4RecNetwork> = {
   networkForState: (backend, _state, nItems, settings) => new Gru4RecNetwork(backend, nItems, settings),
   // Every user row: users whose sequence is too short to give a target are skipped per epoch.
   trainingExamples: (train: TrainingData) => train,
-  createTraining: (backend, network, examples, settings) => new Gru4RecTraining(network, requireSequences('the training data', examples.sequences), settings, backend),
-  scoreInto: (network, query: ScoreQuery, out, settings) => network.scoreInto(requireSequences('the query', query.sequences), out, settings.batchSize),
+  createTraining: (backend, network, examples, settings) => new Gru4RecTraining(network, requireSequences('gru4rec', 'the training data', examples.sequences), settings, backend),
+  scoreInto: (network, query: ScoreQuery, out, settings) => network.scoreInto(requireSequences('gru4rec', 'the query', query.sequences), out, settings.batchSize),
 };
 
 export const gru4recFactory: ModelFactory = neuralModelFactory(SPEC);

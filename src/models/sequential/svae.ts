@@ -41,6 +41,7 @@ import { trainingLoopSettingSpecs } from '../iterative-fit.js';
 import type { ModelFactory, ScoreQuery, TrainingData } from '../model.js';
 import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../neural-recommender.js';
 import { defineSettings } from '../settings.js';
+import { requireSequences } from '../model-support.js';
 
 export interface SvaeSettings {
   readonly itemEmbedding: number;
@@ -277,11 +278,6 @@ export class SvaeTraining implements TrainableModel {
   }
 }
 
-function requireSequences(what: string, sequences: UserSequences | undefined): UserSequences {
-  if (sequences === undefined) throw new Error(`svae: ${what} carries no ordered sequences`);
-  return sequences;
-}
-
 const SPEC: NeuralModelSpec<SvaeSettings, SvaeNetwork> = {
   name: 'svae',
   description:
@@ -293,8 +289,8 @@ const SPEC: NeuralModelSpec<SvaeSettings, SvaeNetwork> = {
   createNetwork: (backend, train, settings, rng) => new SvaeNetwork(backend, train.matrix.nCols, settings, rng),
   networkForState: (backend, _state, nItems, settings) => new SvaeNetwork(backend, nItems, settings),
   trainingExamples: (train: TrainingData) => train,
-  createTraining: (backend, network, examples, settings) => new SvaeTraining(network, requireSequences('the training data', examples.sequences), settings, backend),
-  scoreInto: (network, query: ScoreQuery, out, settings) => network.scoreInto(requireSequences('the query', query.sequences), out, settings.batchSize),
+  createTraining: (backend, network, examples, settings) => new SvaeTraining(network, requireSequences('svae', 'the training data', examples.sequences), settings, backend),
+  scoreInto: (network, query: ScoreQuery, out, settings) => network.scoreInto(requireSequences('svae', 'the query', query.sequences), out, settings.batchSize),
 };
 
 export const svaeFactory: ModelFactory = neuralModelFactory(SPEC);
