@@ -21,7 +21,9 @@
         "native/linalg.cc",
         "native/gru.cc",
         # Sequence models: attention
-        "native/attention.cc"
+        "native/attention.cc",
+        # The thread count that follows the free cores
+        "native/usable_threads.cc"
       ],
       "include_dirs": ["<@(recoder_blas_include_dirs)"],
       "defines": ["<@(recoder_blas_defines)"],

@@ -18,7 +18,8 @@
  * 10 s of the mix):
  *
  *   saturation  every connection sends its next request when the last is answered;
- *   rate        --rate requests per second offered over all connections;
+ *   rate        --rate requests per second offered open-loop at even intervals, each
+ *               latency counted from when its request was due (serve-load-client.ts);
  *   swap        (EASE) the rate again, with CURRENT pointed at the second version and a
  *               reload asked for a third of the way in, and a rollback two thirds of the way in.
  *

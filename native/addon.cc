@@ -15,6 +15,7 @@
 #include <string>
 
 #include "kernels.h"
+#include "parallel.h"
 
 namespace recoder {
 namespace {
@@ -368,9 +369,25 @@ napi_value js_info(napi_env env, napi_callback_info) {
   });
 }
 
+// threadBudget() → { threads, adaptive, otherBusyCores }: the threads kernels use now (usable_threads.cc).
+napi_value js_thread_budget(napi_env env, napi_callback_info) {
+  return guarded(env, [&]() -> napi_value {
+    const ThreadBudget budget = thread_budget();
+    napi_value result;
+    napi_value flag;
+    check_status(napi_create_object(env, &result), "napi_create_object");
+    check_status(napi_set_named_property(env, result, "threads", number(env, budget.threads)), "set threads");
+    check_status(napi_get_boolean(env, budget.adaptive, &flag), "napi_get_boolean");
+    check_status(napi_set_named_property(env, result, "adaptive", flag), "set adaptive");
+    check_status(napi_set_named_property(env, result, "otherBusyCores", number(env, budget.other_busy_cores)), "set otherBusyCores");
+    return result;
+  });
+}
+
 napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"info", nullptr, js_info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"threadBudget", nullptr, js_thread_budget, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
 #define RECODER_EXPORT(js_name) {#js_name, nullptr, js_##js_name, nullptr, nullptr, nullptr, napi_enumerable, nullptr}
       RECODER_EXPORT(gemm),
       RECODER_EXPORT(csrMatmul),

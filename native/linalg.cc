@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kernels.h"
+#include "parallel.h"
 
 #ifdef RECODER_OPENBLAS
 extern "C" {
@@ -30,6 +31,7 @@ int64_t spd_inverse(double* a, int64_t n) {
   if (n > 2147483647) throw std::invalid_argument("spdInverse: n is too large for LAPACK's 32-bit sizes");
   const int size = static_cast<int>(n);
   int info = 0;
+  usable_threads();  // re-decides OpenBLAS's thread count when its window has passed
   // Row-major storage read as column-major is the transpose; for a symmetric matrix the
   // factor of the lower triangle in column-major is the upper triangle in row-major, and
   // only one triangle is referenced either way.

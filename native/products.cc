@@ -56,6 +56,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
     for (int64_t i = 0; i < m; i++) scale_output(c + i * ldc, n, beta);
     return;
   }
+  usable_threads();  // re-decides OpenBLAS's thread count when its window has passed
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n,
               (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
 }
@@ -288,7 +289,7 @@ void bias_gradient_at_pattern(const Csr& pattern, const float* grad, float beta,
   }
 }
 
-int kernel_threads() { return max_threads(); }
+int kernel_threads() { return max_threads(); }  // now: fewer while other processes hold cores
 
 int blas_threads() {
 #ifdef RECODER_OPENBLAS

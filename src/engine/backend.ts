@@ -81,10 +81,23 @@ export interface AttentionShape {
   readonly filled: Int32Array;
 }
 
+export interface ThreadBudget {
+  readonly threads: number;
+  /** Whether the count follows the free cores (false when RECODER_THREADS pins it, or off Linux). */
+  readonly adaptive: boolean;
+  /** Cores other processes kept busy over the last window (of those this process may use). */
+  readonly otherBusyCores: number;
+}
+
 export interface Backend {
   readonly name: 'native' | 'reference';
-  /** Threads the backend's kernels may use (OpenBLAS and the addon's own loops); 1 for the reference. */
+  /** Threads the backend's kernels may use at most (OpenBLAS and the addon's own loops); 1 for the reference. */
   readonly threads: number;
+  /**
+   * The threads the kernels use now, at most `threads`: fewer while other processes keep cores
+   * busy, unless RECODER_THREADS pins the count (native/usable_threads.cc). Absent on the reference.
+   */
+  threadBudget?(): ThreadBudget;
   /** What computes the kernels, for messages: "OpenBLAS 0.3.21" or "TypeScript". */
   readonly library: string;
 

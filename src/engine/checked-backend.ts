@@ -38,6 +38,7 @@ export function withArgumentChecks(kernels: Backend): Backend {
     name: kernels.name,
     threads: kernels.threads,
     library: kernels.library,
+    ...(kernels.threadBudget ? { threadBudget: kernels.threadBudget } : {}),
 
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
       const kernel = 'gemm';

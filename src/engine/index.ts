@@ -11,7 +11,7 @@ import type { Backend } from './backend.js';
 import { loadNativeBackend, type NativeLoadResult } from './native.js';
 import { referenceBackend } from './reference.js';
 
-export type { Activation, AdamStep, Backend, CsrOperand } from './backend.js';
+export type { Activation, AdamStep, Backend, CsrOperand, ThreadBudget } from './backend.js';
 export { ACTIVATIONS } from './backend.js';
 export { referenceBackend } from './reference.js';
 export { engineEnvironment, loadNativeBackend, nativeAddonPath, type NativeLoadResult } from './native.js';

@@ -21,6 +21,7 @@ import { NotPositiveDefiniteError } from './linalg/cholesky.js';
 /** The addon's exports (native/addon.cc). Not for use outside this module: it checks types, not sizes. */
 interface NativeAddon {
   info(): { blasConfig: string; blasCore: string; blasThreads: number; kernelThreads: number; lapack: boolean };
+  threadBudget(): { threads: number; adaptive: boolean; otherBusyCores: number };
   spdInverse(a: Float64Array, n: number): number;
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
   csrMatmul(alpha: number, nRows: number, nCols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, b: Float32Array, n: number, beta: number, c: Float32Array): void;
@@ -192,6 +193,7 @@ function wrapAddon(addon: NativeAddon, info: ReturnType<NativeAddon['info']>): B
     name: 'native',
     threads: Math.max(1, info.blasThreads, info.kernelThreads),
     library: blasLibraryName(info.blasConfig, info.blasCore),
+    threadBudget: () => addon.threadBudget(),
     gemm: (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
       addon.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
     csrMatmul: (alpha, x, b, n, beta, c) => addon.csrMatmul(alpha, ...csr(x), x.values, b, n, beta, c),

@@ -4,8 +4,9 @@
  * (taskset, a container's cpuset) and, when a cgroup CPU quota is lower (a
  * container limited to "1.5 CPUs"), that quota rounded up. More threads than
  * that only wait at the end of each parallel region for a thread the OS has
- * descheduled. RECODER_THREADS pins the count, for operators who share the
- * machine with other services.
+ * descheduled. That count is the ceiling: while the engine runs, native/usable_threads.cc uses
+ * fewer threads when other processes keep cores busy. RECODER_THREADS pins the count (and turns
+ * that adaptation off), for operators who share the machine with other services.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
