@@ -46,8 +46,11 @@ export interface LoadPhase {
   readonly connections: number;
   /** Requests per second offered over all connections; absent for saturation. */
   readonly rate?: number;
-  /** 'users': only user recommendations, each training user once, then stop (a warm-up that fills the caches). */
-  readonly mix?: 'users';
+  /**
+   * 'users': only user recommendations, each training user once, then stop (a warm-up that fills the caches).
+   * 'reads': the mix without its event batches (user and session recommendations in 8:1), to tell the write path's delays apart.
+   */
+  readonly mix?: 'users' | 'reads';
 }
 
 export interface PhaseFigures {
@@ -92,7 +95,7 @@ let lastKind: RequestKind = 'user';
 const failures: { status: number; body: string }[] = [];
 
 function nextRequest(): autocannon.Request {
-  const draw = phase.mix === 'users' ? 9 : rng.nextInt(10);
+  const draw = phase.mix === 'users' ? 9 : phase.mix === 'reads' ? [0, 2, 3, 4, 5, 6, 7, 8, 9][rng.nextInt(9)]! : rng.nextInt(10);
   if (draw === 0) {
     issued.session++;
     lastKind = 'session';
