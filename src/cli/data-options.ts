@@ -28,7 +28,7 @@ export interface DataOptions {
 }
 
 export interface SplitOptions {
-  protocol: ProtocolName | 'none';
+  protocol: ProtocolName | 'none' | 'sessions';
   seed: number;
   validationUsers: number;
   testUsers: number;
@@ -83,9 +83,11 @@ export function addDataOptions(command: Command): Command {
     .option('--min-item-interactions <n>', 'iterative k-core: minimum interactions per item', parseInteger('--min-item-interactions'));
 }
 
-export function addSplitOptions(command: Command, defaults: { protocol: ProtocolName | 'none' }): Command {
-  const choices = defaults.protocol === 'none' ? ['none', ...PROTOCOLS] : [...PROTOCOLS];
-  const help = defaults.protocol === 'none' ? "evaluation protocol ('none': fit on all data, no evaluation)" : 'evaluation protocol';
+export function addSplitOptions(command: Command, defaults: { protocol: ProtocolName | 'none'; sessions?: boolean }): Command {
+  const choices = [...(defaults.protocol === 'none' ? ['none'] : []), ...PROTOCOLS, ...(defaults.sessions ? ['sessions'] : [])];
+  const help =
+    (defaults.protocol === 'none' ? "evaluation protocol ('none': fit on all data, no evaluation)" : 'evaluation protocol') +
+    (defaults.sessions ? "; 'sessions': a session dataset's test sessions, every next click predicted from its prefix" : '');
   return command
     .addOption(new Option('--protocol <protocol>', help).choices(choices).default(defaults.protocol))
     .option('--seed <n>', 'seed for the split and the model', parseInteger('--seed'), 1)
@@ -192,6 +194,8 @@ export function protocolFrom(options: SplitOptions): SplitProtocol {
       return { kind: 'item-cold-start', coldFraction: options.coldFraction, seed };
     case 'none':
       throw new InvalidArgumentError("protocol 'none' makes no split");
+    case 'sessions':
+      throw new InvalidArgumentError("protocol 'sessions' splits a session dataset by its own rule; `recoder evaluate` runs it");
   }
 }
 

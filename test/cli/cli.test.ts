@@ -225,3 +225,34 @@ test('import loads items with categories and events into the store, idempotently
   const bad = recoder(['import', '-d', join(dir, 'missing'), '--store', store, '-q'], dir);
   assert.equal(bad.code, 1);
 });
+
+test('evaluate --protocol sessions predicts each next click of the test sessions of a session dataset', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recoder-cli-sessions-'));
+  const folder = join(dir, 'datasets', 'diginetica-views-sample');
+  mkdirSync(folder, { recursive: true });
+  // 400 sessions over 20 days; each walks a ring of 10 items (one of 3 groups) one step at a time, so
+  // the next click follows from the last one and popularity cannot tell it.
+  const lines = ['session_id;user_id;item_id;timeframe;eventdate'];
+  for (let s = 1; s <= 400; s++) {
+    const group = s % 3;
+    const day = 1 + (s % 20);
+    const length = 3 + (s % 4);
+    for (let k = 0; k < length; k++) lines.push(`${s};NA;${100 + group * 10 + ((s + k) % 10)};${1000 * k};2016-05-${String(day).padStart(2, '0')}`);
+  }
+  writeFileSync(join(folder, 'sample_train-item-views.csv'), lines.join('\n') + '\n');
+  const run = recoder(['evaluate', '-d', 'diginetica-views-sample', '--data-dir', join(dir, 'datasets'), '--protocol', 'sessions', '-m', 'popularity,session-knn', '--metrics', 'recall@5,mrr@5', '--json', '-q'], dir);
+  assert.equal(run.code, 0, run.stderr);
+  const results = JSON.parse(run.stdout) as { model: string; protocol: { kind: string }; predictions: number; metrics: Record<string, number>; stderr: Record<string, number> }[];
+  assert.deepEqual(results.map((r) => r.model), ['popularity', 'session-knn']);
+  for (const result of results) {
+    assert.equal(result.protocol.kind, 'sessions');
+    assert.ok(result.predictions > 0);
+    assert.deepEqual(Object.keys(result.metrics).sort(), ['mrr@5', 'recall@5']);
+    for (const value of Object.values(result.metrics)) assert.ok(value >= 0 && value <= 1);
+  }
+  assert.ok(results[1]!.metrics['recall@5']! > results[0]!.metrics['recall@5']! + 0.3, JSON.stringify(results.map((r) => r.metrics)));
+
+  const wrong = recoder(['evaluate', '-d', 'ml-100k', '--protocol', 'sessions', '-m', 'popularity'], dir);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /--protocol sessions needs a session dataset/);
+});
