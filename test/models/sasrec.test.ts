@@ -12,7 +12,7 @@ import { Rng } from '../../src/data/random.js';
 import { sequencesFromLists } from '../../src/data/sequences.js';
 import type { Backend } from '../../src/engine/backend.js';
 import { referenceBackend } from '../../src/engine/reference.js';
-import { CatalogueCrossEntropy } from '../../src/nn/catalogue-cross-entropy.js';
+import { CatalogueSoftmax } from '../../src/nn/catalogue-softmax.js';
 import { packWindows } from '../../src/nn/packed-windows.js';
 import { trainingWindows } from '../../src/nn/sequence-windows.js';
 import { SasrecNetwork, type DropoutPlan } from '../../src/models/sequential/sasrec-network.js';
@@ -48,12 +48,12 @@ for (const underTest of backendsUnderTest()) {
     const rng = new Rng(9);
     for (const p of net.parameters) for (let i = 0; i < p.value.length; i++) p.value[i] = p.value[i]! + 0.5 * (rng.nextFloat() - 0.5);
     const windows = smallBatch(items);
-    const loss = new CatalogueCrossEntropy(backend, net.itemEmbedding, 3);
+    const loss = new CatalogueSoftmax(backend, net.itemEmbedding, undefined, { chunkSlots: 3 });
     const { plan, reset } = fixedPlan(0.2);
     const evaluate = () => {
       reset();
       const hidden = net.forward(windows, plan);
-      return loss.forwardBackward(hidden, windows.targets!);
+      return loss.meanLossAndGradient(hidden, windows.targets!);
     };
     for (const p of net.parameters) p.zeroGrad();
     const { gradHidden } = evaluate();
@@ -88,7 +88,7 @@ test('native agrees with reference: a SASRec training step (hidden states, loss,
     const net = new SasrecNetwork(backend, { items, hidden: 16, blocks: 2, heads: 2, maxLength: 20 }, new Rng(5));
     const { plan } = fixedPlan(0.1);
     const hidden = net.forward(windows, plan).slice();
-    const { loss, gradHidden } = new CatalogueCrossEntropy(backend, net.itemEmbedding, 64).forwardBackward(hidden, windows.targets!);
+    const { loss, gradHidden } = new CatalogueSoftmax(backend, net.itemEmbedding, undefined, { chunkSlots: 64 }).meanLossAndGradient(hidden, windows.targets!);
     net.backward(gradHidden);
     return { hidden, loss, grads: net.parameters.map((p) => [p.name, p.grad] as const) };
   });

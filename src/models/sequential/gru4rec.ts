@@ -112,7 +112,7 @@ export class Gru4RecNetwork {
   }
 
   get parameters(): Parameter[] {
-    return [this.output.weight, this.output.bias, ...(this.inputEmbedding ? [this.inputEmbedding] : []), ...this.grus.flatMap((g) => g.parameters)];
+    return [...this.output.parameters, ...(this.inputEmbedding ? [this.inputEmbedding] : []), ...this.grus.flatMap((g) => g.parameters)];
   }
 
   private get embeddingMatrix(): Parameter {

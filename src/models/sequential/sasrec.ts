@@ -24,7 +24,7 @@ import type { UserSequences } from '../../data/sequences.js';
 import type { EvalSet } from '../../data/split-types.js';
 import type { Backend } from '../../engine/backend.js';
 import { evaluateRanking } from '../../eval/evaluate.js';
-import { CatalogueCrossEntropy } from '../../nn/catalogue-cross-entropy.js';
+import { CatalogueSoftmax } from '../../nn/catalogue-softmax.js';
 import { Adam } from '../../nn/optimizers.js';
 import { packWindows } from '../../nn/packed-windows.js';
 import { exportParameters, importParameters } from '../../nn/parameter.js';
@@ -83,7 +83,7 @@ function network(backend: Backend, items: number, settings: SasrecSettings, rng?
 /** Epochs of mini-batches of users' last windows: the training loop's side of SASRec. */
 export class SasrecTraining implements TrainableModel {
   private readonly optimizer: Adam;
-  private readonly loss: CatalogueCrossEntropy;
+  private readonly loss: CatalogueSoftmax;
   /** Users with at least two events (one next-item target). */
   private readonly rows: Int32Array;
 
@@ -94,7 +94,7 @@ export class SasrecTraining implements TrainableModel {
     backend: Backend,
   ) {
     this.optimizer = new Adam(net.parameters, { learningRate: settings.learningRate, backend });
-    this.loss = new CatalogueCrossEntropy(backend, net.itemEmbedding, LOSS_CHUNK_ROWS);
+    this.loss = new CatalogueSoftmax(backend, net.itemEmbedding, undefined, { chunkSlots: LOSS_CHUNK_ROWS });
     const rows: number[] = [];
     for (let r = 0; r < sequences.nRows; r++) if (sequences.indptr[r + 1]! - sequences.indptr[r]! >= 2) rows.push(r);
     this.rows = Int32Array.from(rows);
@@ -118,7 +118,7 @@ export class SasrecTraining implements TrainableModel {
       const windows = packWindows(trainingWindows(this.sequences, maxLength, order.subarray(i * batchSize, (i + 1) * batchSize)));
       this.optimizer.zeroGrad();
       const hidden = this.net.forward(windows, plan);
-      const { loss, gradHidden } = this.loss.forwardBackward(hidden, windows.targets!);
+      const { loss, gradHidden } = this.loss.meanLossAndGradient(hidden, windows.targets!);
       this.net.backward(gradHidden);
       this.optimizer.step();
       lossSum += loss * windows.rows;

@@ -165,7 +165,7 @@ export class SvaeNetwork {
   }
 
   get parameters(): Parameter[] {
-    return [this.embedding, ...this.gru.parameters, ...this.encoder.parameters, ...this.latentLayer.parameters, ...this.decoder.parameters, this.output.weight, this.output.bias];
+    return [this.embedding, ...this.gru.parameters, ...this.encoder.parameters, ...this.latentLayer.parameters, ...this.decoder.parameters, ...this.output.parameters];
   }
 
   /** GRU states (batch·steps × rnnSize) of windows' inputs, and the one-hot inputs for the embedding's gradient. */
