@@ -3,8 +3,9 @@
 // count follows the cores that other processes leave free: when another program keeps a core
 // busy, a parallel region of two threads on two cores waits at its closing barrier for whichever
 // thread the OS descheduled (a time slice, milliseconds, per region; an epoch has thousands of
-// regions), and one thread finishes sooner. Measured on 2 cores with one busy process beside it,
-// a Mult-DAE epoch took 0.35 s on two threads and less on one (BENCHMARKS.md, issue 18).
+// regions), and one thread finishes sooner. Measured on 2 cores with one busy process beside it
+// (bench/mult-vae-torch.ts --background-load 1, BENCHMARKS.md, issue 18): a Mult-DAE epoch kept
+// 77 % of its quiet speed ratio against PyTorch on two threads, 89 % with this count.
 //
 // The free cores are read from /proc/stat: over the last window of at least kWindowSeconds, the
 // busy time of the CPUs in this process's affinity mask less this process's own CPU time is what
