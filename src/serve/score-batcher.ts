@@ -35,14 +35,33 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
 }
 
-/** Whether two queries can share one stacked query: the same parts, and sequences without per-event extras. */
+/** Whether a query can be stacked with others of its shape (shapeKey): any but one carrying user features. */
 function stackable(query: ScoreQuery): boolean {
-  const sequences = query.sequences;
-  return query.userFeatures === undefined && (sequences === undefined || (sequences.timestamps === null && sequences.eventTypeCodes === null));
+  return query.userFeatures === undefined;
 }
 
 function concatInt32(parts: readonly Int32Array[], total: number): Int32Array {
   const out = new Int32Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function concatFloat64(parts: readonly Float64Array[], total: number): Float64Array {
+  const out = new Float64Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function concatInt16(parts: readonly Int16Array[], total: number): Int16Array {
+  const out = new Int16Array(total);
   let at = 0;
   for (const part of parts) {
     out.set(part, at);
@@ -74,7 +93,7 @@ function stackIndptr(parts: readonly Int32Array[], rows: number): Int32Array {
   return indptr;
 }
 
-/** The queries' rows one after another, as one query (all stackable, all with or all without sequences and users). */
+/** The queries' rows one after another, as one query (all stackable and of one shapeKey). */
 export function stackQueries(queries: readonly ScoreQuery[]): ScoreQuery {
   const histories = queries.map((q) => q.histories);
   const rows = histories.reduce((sum, h) => sum + h.nRows, 0);
@@ -91,23 +110,34 @@ export function stackQueries(queries: readonly ScoreQuery[]): ScoreQuery {
   if (queries[0]!.sequences !== undefined) {
     const parts = queries.map((q) => q.sequences!);
     const events = parts.reduce((sum, s) => sum + s.indptr[s.nRows]!, 0);
+    const used = (s: UserSequences) => s.indptr[s.nRows]!;
+    // The shape key groups queries so that all have timestamps or none, and event types alike.
+    const first = parts[0]!;
     sequences = {
       nRows: rows,
-      nItems: parts[0]!.nItems,
+      nItems: first.nItems,
       indptr: stackIndptr(parts.map((s) => s.indptr), rows),
-      items: concatInt32(parts.map((s) => s.items.subarray(0, s.indptr[s.nRows]!)), events),
-      timestamps: null,
-      weights: concatFloat32(parts.map((s) => s.weights.subarray(0, s.indptr[s.nRows]!)), events),
-      eventTypeCodes: null,
-      eventTypes: [],
+      items: concatInt32(parts.map((s) => s.items.subarray(0, used(s))), events),
+      timestamps: first.timestamps === null ? null : concatFloat64(parts.map((s) => s.timestamps!.subarray(0, used(s))), events),
+      weights: concatFloat32(parts.map((s) => s.weights.subarray(0, used(s))), events),
+      eventTypeCodes: first.eventTypeCodes === null ? null : concatInt16(parts.map((s) => s.eventTypeCodes!.subarray(0, used(s))), events),
+      eventTypes: first.eventTypeCodes === null ? [] : first.eventTypes,
     };
   }
   const users = queries[0]!.users !== undefined ? concatInt32(queries.map((q) => q.users!), rows) : undefined;
   return { histories: stacked, ...(sequences !== undefined ? { sequences } : {}), ...(users !== undefined ? { users } : {}) };
 }
 
-/** The shape a batch must share: a query with sequences cannot be stacked with one without. */
-const shapeKey = (query: ScoreQuery): string => `${query.sequences !== undefined ? 's' : '-'}${query.users !== undefined ? 'u' : '-'}`;
+/**
+ * The shape a batch must share: a query with sequences cannot be stacked with one without, nor
+ * one with timestamps (a sequential model's stored events) with one without (a session's items),
+ * nor event-type codes of different vocabularies.
+ */
+function shapeKey(query: ScoreQuery): string {
+  const s = query.sequences;
+  const sequencePart = s === undefined ? '-' : `s${s.timestamps === null ? '-' : 't'}${s.eventTypeCodes === null ? '-' : `e${JSON.stringify(s.eventTypes)}`}`;
+  return `${sequencePart}${query.users !== undefined ? 'u' : '-'}`;
+}
 
 export class ScoreBatcher {
   private readonly waiting = new Map<Recommender, Waiting[]>();
