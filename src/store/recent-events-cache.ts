@@ -11,31 +11,32 @@
  * the user has) or exactly the newest `eventsPerUser` of them.
  *
  * Memory is bounded by `maxEvents` over all entries: past it, the users asked
- * for least recently are dropped.
+ * for least recently are dropped. Entries are held column by column (event-columns.ts), a
+ * few typed arrays per user rather than an object per event.
  */
+import { EventColumns, StringTable } from './event-columns.js';
 import type { EventRecord } from './event-store.js';
 
 export interface RecentEventsCacheOptions {
   /** Newest events kept per user; a read asking for more goes to the database. */
   readonly eventsPerUser: number;
-  /** Events kept over all users (about 200 bytes each); least recently used users go first. */
+  /** Events kept over all users (about 60 bytes each); least recently used users go first. */
   readonly maxEvents: number;
 }
 
 interface Entry {
   /** Oldest first, by (timestampMs, sequence): the order of EventStore.userEvents. */
-  readonly events: EventRecord[];
+  readonly events: EventColumns;
   /** True when `events` is every event of the user, not only the newest eventsPerUser. */
   complete: boolean;
 }
-
-/** Store order: by time, then insertion. */
-const before = (a: EventRecord, b: EventRecord): boolean => a.timestampMs < b.timestampMs || (a.timestampMs === b.timestampMs && a.sequence < b.sequence);
 
 export class RecentEventsCache {
   /** Map order is recency of use: the first entry is the least recently used. */
   private readonly entries = new Map<string, Entry>();
   private eventCount = 0;
+  /** Item ids and event types, shared by every entry; cleared with the cache. */
+  private strings = { items: new StringTable(), types: new StringTable() };
 
   constructor(readonly options: RecentEventsCacheOptions) {
     if (!Number.isInteger(options.eventsPerUser) || options.eventsPerUser < 1) {
@@ -61,7 +62,7 @@ export class RecentEventsCache {
     if (entry === undefined) return undefined;
     this.entries.delete(userId);
     this.entries.set(userId, entry);
-    return entry.events.slice(Math.max(0, entry.events.length - limit));
+    return entry.events.records(entry.events.length - limit);
   }
 
   /**
@@ -70,7 +71,11 @@ export class RecentEventsCache {
    */
   fill(userId: string, newest: readonly EventRecord[]): void {
     this.drop(userId);
-    const entry: Entry = { events: newest.slice(), complete: newest.length < this.options.eventsPerUser };
+    const complete = newest.length < this.options.eventsPerUser;
+    // A complete entry may grow by appends; a truncated one stays at eventsPerUser.
+    const events = new EventColumns(userId, this.strings, complete ? newest.length + 8 : this.options.eventsPerUser + 1);
+    for (const event of newest) events.insert(events.length, event);
+    const entry: Entry = { events, complete };
     this.entries.set(userId, entry);
     this.eventCount += entry.events.length;
     this.evict();
@@ -82,11 +87,10 @@ export class RecentEventsCache {
     if (entry === undefined) return;
     const { events } = entry;
     // Usually the newest event: found at the end.
-    let at = events.length;
-    while (at > 0 && before(event, events[at - 1]!)) at--;
+    const at = events.positionOf(event);
     // Older than every held event of a truncated entry: not among the newest, and not held.
     if (at === 0 && !entry.complete) return;
-    events.splice(at, 0, event);
+    events.insert(at, event);
     this.eventCount++;
     if (events.length > this.options.eventsPerUser) {
       events.shift();
@@ -105,14 +109,17 @@ export class RecentEventsCache {
 
   /** Drops the entries holding an event of the item (its events were deleted). */
   dropItem(itemId: string): void {
+    const item = this.strings.items.find(itemId);
+    if (item === undefined) return;
     for (const [userId, entry] of this.entries) {
-      if (entry.events.some((e) => e.itemId === itemId)) this.drop(userId);
+      if (entry.events.hasItem(item)) this.drop(userId);
     }
   }
 
   clear(): void {
     this.entries.clear();
     this.eventCount = 0;
+    this.strings = { items: new StringTable(), types: new StringTable() };
   }
 
   private evict(): void {
