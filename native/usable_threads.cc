@@ -12,7 +12,9 @@
 // other processes used. The count is re-decided at most once a window, on the thread that asks,
 // so a kernel pays a clock read per call. RECODER_THREADS set turns the adaptation off: the
 // operator's pinned count is used as it is.
+#ifdef __linux__
 #include <sched.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -39,8 +41,10 @@ double seconds(clockid_t clock) {
   return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
 }
 
+#ifdef __linux__
+using CpuSet = cpu_set_t;
 // Busy seconds (user, nice, system, irq, softirq, steal) of the CPUs in `cpus`, summed; < 0 if unreadable.
-double busy_seconds(const cpu_set_t& cpus) {
+double busy_seconds(const CpuSet& cpus) {
   std::FILE* file = std::fopen("/proc/stat", "r");
   if (file == nullptr) return -1;
   static const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
@@ -64,17 +68,26 @@ double busy_seconds(const cpu_set_t& cpus) {
   return any && ticks_per_second > 0 ? busy / ticks_per_second : -1;
 }
 
+bool read_affinity(CpuSet& cpus, int& count) {
+  if (sched_getaffinity(0, sizeof cpus, &cpus) != 0) return false;
+  count = CPU_COUNT(&cpus);
+  return true;
+}
+#else
+// Elsewhere there is no /proc/stat: the count stays at its ceiling.
+struct CpuSet {};
+double busy_seconds(const CpuSet&) { return -1; }
+bool read_affinity(CpuSet&, int&) { return false; }
+#endif
+
 class ThreadGovernor {
  public:
   ThreadGovernor() {
     ceiling_ = omp_ceiling();
     threads_.store(ceiling_);
     const char* pinned = std::getenv("RECODER_THREADS");
-    adaptive_ = ceiling_ > 1 && !(pinned != nullptr && pinned[0] != '\0') && sched_getaffinity(0, sizeof cpus_, &cpus_) == 0;
-    if (adaptive_) {
-      cpu_count_ = CPU_COUNT(&cpus_);
-      adaptive_ = take_sample(last_);
-    }
+    adaptive_ = ceiling_ > 1 && !(pinned != nullptr && pinned[0] != '\0') && read_affinity(cpus_, cpu_count_);
+    if (adaptive_) adaptive_ = take_sample(last_);
     next_at_.store(seconds(CLOCK_MONOTONIC) + kWindowSeconds);
   }
 
@@ -129,7 +142,7 @@ class ThreadGovernor {
   }
 
   std::mutex mutex_;
-  cpu_set_t cpus_{};
+  CpuSet cpus_{};
   int ceiling_ = 1;
   int cpu_count_ = 1;
   bool adaptive_ = false;
