@@ -40,38 +40,9 @@ function stackable(query: ScoreQuery): boolean {
   return query.userFeatures === undefined;
 }
 
-function concatInt32(parts: readonly Int32Array[], total: number): Int32Array {
-  const out = new Int32Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-function concatFloat64(parts: readonly Float64Array[], total: number): Float64Array {
-  const out = new Float64Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-function concatInt16(parts: readonly Int16Array[], total: number): Int16Array {
-  const out = new Int16Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-function concatFloat32(parts: readonly Float32Array[], total: number): Float32Array {
-  const out = new Float32Array(total);
+/** The parts one after another, in a new array made by `make`. */
+function concat<T extends Int16Array | Int32Array | Float32Array | Float64Array>(parts: readonly T[], total: number, make: (length: number) => T): T {
+  const out = make(total);
   let at = 0;
   for (const part of parts) {
     out.set(part, at);
@@ -103,8 +74,8 @@ export function stackQueries(queries: readonly ScoreQuery[]): ScoreQuery {
     rows,
     nCols,
     stackIndptr(histories.map((h) => h.indptr), rows),
-    concatInt32(histories.map((h) => h.indices.subarray(0, h.indptr[h.nRows]!)), nnz),
-    concatFloat32(histories.map((h) => h.values.subarray(0, h.indptr[h.nRows]!)), nnz),
+    concat(histories.map((h) => h.indices.subarray(0, h.indptr[h.nRows]!)), nnz, (n) => new Int32Array(n)),
+    concat(histories.map((h) => h.values.subarray(0, h.indptr[h.nRows]!)), nnz, (n) => new Float32Array(n)),
   );
   let sequences: UserSequences | undefined;
   if (queries[0]!.sequences !== undefined) {
@@ -117,14 +88,14 @@ export function stackQueries(queries: readonly ScoreQuery[]): ScoreQuery {
       nRows: rows,
       nItems: first.nItems,
       indptr: stackIndptr(parts.map((s) => s.indptr), rows),
-      items: concatInt32(parts.map((s) => s.items.subarray(0, used(s))), events),
-      timestamps: first.timestamps === null ? null : concatFloat64(parts.map((s) => s.timestamps!.subarray(0, used(s))), events),
-      weights: concatFloat32(parts.map((s) => s.weights.subarray(0, used(s))), events),
-      eventTypeCodes: first.eventTypeCodes === null ? null : concatInt16(parts.map((s) => s.eventTypeCodes!.subarray(0, used(s))), events),
+      items: concat(parts.map((s) => s.items.subarray(0, used(s))), events, (n) => new Int32Array(n)),
+      timestamps: first.timestamps === null ? null : concat(parts.map((s) => s.timestamps!.subarray(0, used(s))), events, (n) => new Float64Array(n)),
+      weights: concat(parts.map((s) => s.weights.subarray(0, used(s))), events, (n) => new Float32Array(n)),
+      eventTypeCodes: first.eventTypeCodes === null ? null : concat(parts.map((s) => s.eventTypeCodes!.subarray(0, used(s))), events, (n) => new Int16Array(n)),
       eventTypes: first.eventTypeCodes === null ? [] : first.eventTypes,
     };
   }
-  const users = queries[0]!.users !== undefined ? concatInt32(queries.map((q) => q.users!), rows) : undefined;
+  const users = queries[0]!.users !== undefined ? concat(queries.map((q) => q.users!), rows, (n) => new Int32Array(n)) : undefined;
   return { histories: stacked, ...(sequences !== undefined ? { sequences } : {}), ...(users !== undefined ? { users } : {}) };
 }
 
