@@ -1,5 +1,6 @@
 import type { EvalSet } from '../data/split-types.js';
 import type { ScoreQuery, TrainingData } from '../data/training-data.js';
+import type { FeatureTable } from '../data/features.js';
 import type { Tensor } from '../io/safetensors.js';
 import type { FitProgress } from '../train/trainable.js';
 import type { ModelSettings } from './settings.js';
@@ -63,6 +64,16 @@ export interface Recommender {
    * model but scores one extra row per history item (all in one batch).
    */
   scoreContributions?(query: ScoreQuery, row: number, targets: ArrayLike<number>): HistoryContributions;
+  /**
+   * Optional, for models that encode items from their attributes (the hybrid DAE): scores of
+   * items outside the catalogue — created after the model was fitted — from `items`' features
+   * alone, on the scale of score(), so that they can be ranked among the catalogue's items:
+   * query rows × items.nRows, row-major. Fields are matched to the training items' by name;
+   * values the model never saw add nothing. Undefined when this fitted model cannot (one saved
+   * before it kept its attribute encoding); the service then scores such items from their
+   * attribute neighbours (src/serve/new-items.ts).
+   */
+  scoreNewItems?(query: ScoreQuery, items: FeatureTable): Float32Array | undefined;
 
   exportState(): ModelState;
 }

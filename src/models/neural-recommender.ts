@@ -8,6 +8,7 @@
  * Seeding: the initial weights come from stream 0 of `new Rng(seed)` (the training loop
  * draws epoch e from stream e ≥ 1), so a fit depends only on its seed and data.
  */
+import type { FeatureTable } from '../data/features.js';
 import { Rng } from '../data/random.js';
 import type { EvalSet } from '../data/split-types.js';
 import type { ScoreQuery, TrainingData } from '../data/training-data.js';
@@ -69,6 +70,8 @@ export interface NeuralModelSpec<Settings extends IterativeFitSettings & { reado
   exportExtra?(network: Network): ModelState | undefined;
   /** Whether the fitted network reads the query's user features (default false). */
   readsUserFeatures?(network: Network): boolean;
+  /** Scores of items outside the catalogue from their features (Recommender.scoreNewItems); undefined when this network cannot. */
+  scoreNewItems?(network: Network, query: ScoreQuery, items: FeatureTable, settings: Settings): Float32Array | undefined;
 }
 
 export class NeuralRecommender<Settings extends IterativeFitSettings & { readonly batchSize: number }, Network extends NeuralNetwork> implements Recommender {
@@ -89,6 +92,13 @@ export class NeuralRecommender<Settings extends IterativeFitSettings & { readonl
     this.predictsRatings = spec.predictsRatings ?? false;
     this.hyperParameters = spec.settings.resolve(hyperParameters);
     this.settings = spec.parseSettings(this.hyperParameters);
+    const scoreNewItems = spec.scoreNewItems;
+    if (scoreNewItems) {
+      this.scoreNewItems = (query, items) => {
+        checkQuery(this.name, this.nItems, spec.inputs, query);
+        return scoreNewItems(this.network!, query, items, this.settings);
+      };
+    }
   }
 
   get nItems(): number {
@@ -151,6 +161,9 @@ export class NeuralRecommender<Settings extends IterativeFitSettings & { readonl
     checkQuery(this.name, this.nItems, this.spec.inputs, query);
     return this.scoreWith(this.network!, query);
   }
+
+  /** Defined (as the contract's optional method) only for kinds whose spec scores new items. */
+  readonly scoreNewItems?: (query: ScoreQuery, items: FeatureTable) => Float32Array | undefined;
 
   exportState(): ModelState {
     requireFitted(this.name, this.nItems);

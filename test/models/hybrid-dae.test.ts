@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import { referenceBackend } from '../../src/engine/reference.js';
-import type { FeatureTable } from '../../src/data/features.js';
+import { featureTableFromAttributes, type FeatureTable } from '../../src/data/features.js';
 import { encodeAttributes, fitAttributeEncoding } from '../../src/models/hybrid/attribute-vectors.js';
 import { attributeNeighbours, HybridDaeNetwork, hybridDaeFactory, hybridDaeRecommender, itemTextsOf } from '../../src/models/hybrid/hybrid-dae.js';
 import { generatedItemFeatures } from '../../test-support/training-data-for.js';
@@ -103,7 +103,7 @@ for (const underTest of backendsUnderTest()) {
     const users = encoding ? encodeAttributes(USER_FEATURES, encoding) : undefined;
     // User 2's history is dropped: its code comes from its attributes alone.
     const dropHistory = withUsers ? Uint8Array.of(0, 0, 1, 0) : undefined;
-    const neighbours = withUsers ? attributeNeighbours(attributes(), Int32Array.of(0, 1, 2, 3, 4), 2) : undefined;
+    const neighbours = withUsers ? attributeNeighbours(attributes(), attributes().selectRows(Int32Array.of(0, 1, 2, 3, 4)), Int32Array.of(0, 1, 2, 3, 4), 2) : undefined;
     const network = new HybridDaeNetwork(backend, attributes(), Int32Array.of(0, 1, 2, 3, 4), 3, encoding, rng, undefined, withUsers ? 2 : 0);
     assert.equal(network.userLayer !== undefined, withUsers);
     for (const p of [network.encoder.bias!, network.bias, network.contentBias]) for (let i = 0; i < p.size; i++) p.value[i] = 0.4 * rng.nextFloat() - 0.2;
@@ -152,6 +152,33 @@ test('hybrid DAE ranks an item nobody interacted with from its attributes', asyn
   assert.ok(scores[9]! > scores[19]!, `first taste: item 9 ${scores[9]} vs item 19 ${scores[19]}`);
   assert.ok(scores[20 + 19]! > scores[20 + 9]!, `second taste: item 19 ${scores[39]} vs item 9 ${scores[29]}`);
 });
+
+for (const [label, settings] of [
+  ['content part only', {}],
+  ['with attribute neighbours', { neighbours: 3 }],
+  ['with a text CNN', { textCnn: true, cnnFilters: 3, cnnWidth: 2, cnnEmbedding: 2 }],
+] as const) {
+  test(`hybrid DAE (${label}) scores an item created after training exactly as the same item would be scored in the catalogue`, async () => {
+    const rng = new Rng(5);
+    const rows: number[] = [];
+    const cols: number[] = [];
+    for (let u = 0; u < 40; u++) for (const i of rng.randomSample(9, 4)) (rows.push(u), cols.push((u < 20 ? 0 : 10) + i));
+    const matrix = csrFromCoo(40, 20, rows, cols, rows.map(() => 1));
+    const model = hybridDaeRecommender({ latent: 6, epochs: 5, batchSize: 10, learningRate: 0.01, ...settings });
+    await model.fit({ matrix, itemFeatures: generatedItemFeatures(20) }, { seed: 4 });
+    // Cold item 9's attributes (genres first+odd, year 1989, title words first, story), typed from
+    // loose records as the service does: the vocabularies' order differs from training's and
+    // the unseen word 'sequel' must add nothing.
+    const created = featureTableFromAttributes({ columns: ['genres', 'year', 'title'], rows: [{ genres: ['odd', 'first'], year: 1989, title: 'First story sequel' }] }, 1);
+    const query = { histories: csrFromCoo(2, 20, [0, 0, 1, 1], [0, 1, 10, 11], [1, 1, 1, 1]) };
+    const catalogue = model.score(query);
+    const fresh = model.scoreNewItems!(query, created)!;
+    assert.equal(fresh.length, 2);
+    assertClose(fresh, Float64Array.of(catalogue[9]!, catalogue[20 + 9]!), { rtol: 1e-5, atol: 1e-6 }, 'new item vs cold item 9');
+    const restored = hybridDaeFactory.restore(model.hyperParameters as Record<string, unknown>, model.exportState(), 20);
+    assert.deepEqual(restored.scoreNewItems!(query, created), fresh);
+  });
+}
 
 test('hybrid DAE encodes a user with attributes and no history from the attributes', async () => {
   // Users' tastes follow their gender: 'f' users like items 0..9, 'm' users items 10..19.
@@ -222,7 +249,7 @@ test('hybrid DAE with a text CNN: the CNN parameters get the gradient of the los
 test('attribute neighbours: each item’s most similar warm items by attribute cosine, itself excluded, weights summing to 1', () => {
   // Attributes (unit rows): item 0 = a, 1 = b, 2 = 0.6a + 0.8b, 3 = b, 4 = a, 5 (cold) = a.
   const vectors = csrFromCoo(6, 2, [0, 1, 2, 2, 3, 4, 5], [0, 1, 0, 1, 1, 0, 0], [1, 1, 0.6, 0.8, 1, 1, 1]);
-  const neighbours = attributeNeighbours(vectors, Int32Array.of(0, 1, 2, 3, 4), 2);
+  const neighbours = attributeNeighbours(vectors, vectors.selectRows(Int32Array.of(0, 1, 2, 3, 4)), Int32Array.of(0, 1, 2, 3, 4), 2);
   // Item 5 (cold): warm items 0 and 4 (cosine 1 each), equal weights.
   assert.deepEqual(Array.from(neighbours.rowIndices(5)), [0, 4]);
   assert.deepEqual(Array.from(neighbours.rowValues(5)), [0.5, 0.5]);

@@ -61,7 +61,7 @@ import { NeuralRecommender, neuralModelFactory, type NeuralModelSpec } from '../
 import { defineSettings } from '../settings.js';
 import { selectFeatureRows, type FeatureTable } from '../../data/features.js';
 import { ATTRIBUTE_VECTOR_SETTINGS } from './attribute-knn.js';
-import { encodeAttributes, fitAttributeEncoding, itemAttributeVectors, type AttributeEncoding } from './attribute-vectors.js';
+import { encodeAttributes, fitAttributeEncoding, type AttributeEncoding } from './attribute-vectors.js';
 
 const NAME = 'hybrid-dae';
 const INPUTS: readonly ModelInput[] = ['interactions', 'itemFeatures'];
@@ -103,6 +103,12 @@ interface Settings {
   readonly cnnFilters: number;
   readonly cnnWidth: number;
   readonly cnnEmbedding: number;
+}
+
+/** One text field's words, as the CNN's vocabulary stacks them. */
+export interface TextFieldVocabulary {
+  readonly name: string;
+  readonly vocabulary: readonly string[];
 }
 
 /** The items' words for the text CNN: every text field's tokens, in field order, vocabularies stacked. */
@@ -162,8 +168,13 @@ export class HybridDaeNetwork {
     /** The items' words and the CNN's shape, for a network with a text CNN. */
     text?: { readonly texts: ItemTexts; readonly filters: number; readonly width: number; readonly embedding: number },
     /** Warm attribute neighbours averaged into each item's vector; 0 for none. */
-    neighbours = 0,
+    private readonly neighbourCount = 0,
+    /** How item attributes became `attributes` (fitted on the training items), so that a new item is encoded alike; undefined in a model saved before it was kept. */
+    readonly itemEncoding?: AttributeEncoding,
+    /** The text fields' vocabularies in the order the CNN's words stack them, so that a new item's words map alike. */
+    readonly textFields?: readonly TextFieldVocabulary[],
   ) {
+    const neighbours = neighbourCount;
     this.items = attributes.nRows;
     this.latent = latent;
     this.attributes = attributes;
@@ -172,7 +183,7 @@ export class HybridDaeNetwork {
     warmItems.forEach((item, w) => (this.warmIndex[item] = w));
     this.warmAttributes = attributes.selectRows(warmItems);
     if (neighbours > 0) {
-      const all = attributeNeighbours(attributes, warmItems, neighbours);
+      const all = attributeNeighbours(attributes, attributes.selectRows(warmItems), warmItems, neighbours);
       this.neighbourWeights = { all, warm: all.selectRows(warmItems) };
     }
     this.input = new NormalisedInput(backend);
@@ -361,16 +372,79 @@ export class HybridDaeNetwork {
       this.backend.addBias(logits, chunk.nRows, n, this.scoringBiases);
     }
   }
+
+  /** True when the network can encode items it was not trained with (it kept its attribute encoding). */
+  get encodesNewItems(): boolean {
+    return this.itemEncoding !== undefined && (this.text === undefined || this.textFields !== undefined);
+  }
+
+  /**
+   * Logits of items outside the catalogue (rows of `items`) for each row of `histories`: each
+   * is scored as a cold item is, from its content part (and its warm attribute neighbours'
+   * collaborative parts with `neighbours`, its words' CNN encoding with a text CNN), against
+   * the same user codes as the catalogue, so the two rankings merge.
+   */
+  scoreNewItemsInto(histories: CsrOperand, users: CsrMatrix | undefined, items: FeatureTable, out: Float32Array, chunkRows: number): void {
+    const L = this.latent;
+    const m = items.nRows;
+    const attributes = encodeAttributes(items, this.itemEncoding!);
+    const vectors = new Float32Array(m * L);
+    const biases = new Float32Array(m);
+    this.backend.csrMatmul(1, attributes, this.content.value, L, 0, vectors);
+    this.backend.csrMatmul(1, attributes, this.contentBias.value, 1, 0, biases);
+    if (this.neighbourCount > 0) {
+      const weights = attributeNeighbours(attributes, this.warmAttributes, this.warmItems, this.neighbourCount, () => -1);
+      this.backend.csrMatmul(1, weights, this.collaborative.value, L, 1, vectors);
+      this.backend.csrMatmul(1, weights, this.bias.value, 1, 1, biases);
+    }
+    if (this.text) {
+      const texts = newItemTexts(items, this.textFields!);
+      this.backend.axpy(1, this.text.cnn.forward(textWindows(texts, this.text.cnn.shape.vocabulary, this.text.cnn.shape.width)), vectors);
+    }
+    for (let start = 0; start < histories.nRows; start += chunkRows) {
+      const end = Math.min(start + chunkRows, histories.nRows);
+      const chunk = csrRowRange(histories, start, end);
+      const chunkUsers = users ? csrRowRange(users, start, end) : undefined;
+      const h = this.encode(this.input.apply(chunk, 1, undefined), chunkUsers);
+      const logits = out.subarray(start * m, end * m);
+      this.backend.gemm(false, true, chunk.nRows, m, L, 1, h, L, vectors, L, 0, logits, m);
+      this.backend.addBias(logits, chunk.nRows, m, biases);
+    }
+  }
+}
+
+/** A new item's words as CNN tokens: each saved text field's words by name, codes offset as in training; unknown words dropped. */
+function newItemTexts(items: FeatureTable, fields: readonly TextFieldVocabulary[]): TokenLists {
+  const lookups = fields.map((field) => new Map(field.vocabulary.map((word, code) => [word, code])));
+  const columns = fields.map((field) => items.fields.find((f) => f.name === field.name && f.kind === 'text'));
+  const indptr = new Int32Array(items.nRows + 1);
+  const tokens: number[] = [];
+  for (let r = 0; r < items.nRows; r++) {
+    let offset = 0;
+    fields.forEach((field, f) => {
+      const column = columns[f];
+      if (column !== undefined && column.kind === 'text') {
+        for (let p = column.indptr[r]!; p < column.indptr[r + 1]!; p++) {
+          const code = lookups[f]!.get(column.vocabulary[column.tokens[p]!]!);
+          if (code !== undefined) tokens.push(offset + code);
+        }
+      }
+      offset += field.vocabulary.length;
+    });
+    indptr[r + 1] = tokens.length;
+  }
+  return { nRows: items.nRows, indptr, tokens: Int32Array.from(tokens) };
 }
 
 /**
- * s̃ (items × warm items): for each item its k warm items of highest attribute cosine (itself
- * excluded, only positive cosines), weights normalised to sum 1; ties to the lower warm index.
+ * s̃ (rows of `queries` × warm items): for each query row its k warm items of highest attribute
+ * cosine (the item `selfOf(row)` excluded, only positive cosines), weights normalised to sum 1;
+ * ties to the lower warm index.
  */
-export function attributeNeighbours(attributes: CsrMatrix, warmItems: Int32Array, k: number): CsrMatrix {
-  const n = attributes.nRows;
+export function attributeNeighbours(queries: CsrMatrix, warmAttributes: CsrMatrix, warmItems: Int32Array, k: number, selfOf: (row: number) => number = (row) => row): CsrMatrix {
+  const n = queries.nRows;
   const nw = warmItems.length;
-  const warmT = attributes.selectRows(warmItems).transpose();
+  const warmT = warmAttributes.transpose();
   const indptr = new Int32Array(n + 1);
   const indices: number[] = [];
   const values: number[] = [];
@@ -378,12 +452,13 @@ export function attributeNeighbours(attributes: CsrMatrix, warmItems: Int32Array
   const order = new Int32Array(nw);
   for (let j = 0; j < n; j++) {
     similarity.fill(0);
-    for (let p = attributes.indptr[j]!; p < attributes.indptr[j + 1]!; p++) {
-      const attribute = attributes.indices[p]!;
-      for (let q = warmT.indptr[attribute]!; q < warmT.indptr[attribute + 1]!; q++) similarity[warmT.indices[q]!]! += attributes.values[p]! * warmT.values[q]!;
+    for (let p = queries.indptr[j]!; p < queries.indptr[j + 1]!; p++) {
+      const attribute = queries.indices[p]!;
+      for (let q = warmT.indptr[attribute]!; q < warmT.indptr[attribute + 1]!; q++) similarity[warmT.indices[q]!]! += queries.values[p]! * warmT.values[q]!;
     }
+    const self = selfOf(j);
     let count = 0;
-    for (let w = 0; w < nw; w++) if (similarity[w]! > 0 && warmItems[w] !== j) order[count++] = w;
+    for (let w = 0; w < nw; w++) if (similarity[w]! > 0 && warmItems[w] !== self) order[count++] = w;
     const chosen = Array.from(order.subarray(0, count)).sort((a, b) => similarity[b]! - similarity[a]! || a - b).slice(0, k).sort((a, b) => a - b);
     const total = chosen.reduce((sum, w) => sum + similarity[w]!, 0);
     for (const w of chosen) {
@@ -401,6 +476,11 @@ function selectTokenRows(texts: TokenLists, rows: Int32Array): TokenLists {
   const tokens = new Int32Array(indptr[rows.length]!);
   for (let i = 0; i < rows.length; i++) tokens.set(texts.tokens.subarray(texts.indptr[rows[i]!]!, texts.indptr[rows[i]! + 1]!), indptr[i]!);
   return { nRows: rows.length, indptr, tokens };
+}
+
+/** The text fields' vocabularies in itemTextsOf's order. */
+function textFieldsOf(features: FeatureTable): TextFieldVocabulary[] {
+  return features.fields.flatMap((field) => (field.kind === 'text' ? [{ name: field.name, vocabulary: [...field.vocabulary] }] : []));
 }
 
 /** Every text field's tokens per item, field after field, each field's codes offset past the previous vocabularies. */
@@ -486,7 +566,13 @@ function exportNetworkExtra(network: HybridDaeNetwork): ModelState {
           }
         : {}),
     },
-    extra: { attributes: a.nCols, ...(network.userEncoding ? { userEncoding: network.userEncoding } : {}), ...(network.itemTexts ? { textVocabulary: network.itemTexts.vocabulary } : {}) },
+    extra: {
+      attributes: a.nCols,
+      ...(network.userEncoding ? { userEncoding: network.userEncoding } : {}),
+      ...(network.itemEncoding ? { itemEncoding: network.itemEncoding } : {}),
+      ...(network.itemTexts ? { textVocabulary: network.itemTexts.vocabulary } : {}),
+      ...(network.textFields ? { textFields: network.textFields } : {}),
+    },
   };
 }
 
@@ -509,7 +595,10 @@ function networkFromState(backend: Backend, state: ModelState, nItems: number, s
     const tokens = requireTensor(source, state.tensors, 'texts.tokens', Int32Array, [textIndptr[nItems]!]);
     text = { texts: { texts: { nRows: nItems, indptr: textIndptr, tokens }, vocabulary }, filters: settings.cnnFilters, width: settings.cnnWidth, embedding: settings.cnnEmbedding };
   }
-  return new HybridDaeNetwork(backend, new CsrMatrix(nItems, width, indptr, indices, values), warm, settings.latent, userEncoding, undefined, text, settings.neighbours);
+  // Models saved before these were kept score new items from attribute neighbours in the service instead.
+  const itemEncoding = state.extra?.['itemEncoding'] as AttributeEncoding | undefined;
+  const textFields = state.extra?.['textFields'] as TextFieldVocabulary[] | undefined;
+  return new HybridDaeNetwork(backend, new CsrMatrix(nItems, width, indptr, indices, values), warm, settings.latent, userEncoding, undefined, text, settings.neighbours, itemEncoding, textFields);
 }
 
 /** The training users: rows with interactions, with their attributes when the data has them. */
@@ -541,17 +630,21 @@ const SPEC: NeuralModelSpec<Settings, HybridDaeNetwork> = {
   settings: SETTINGS,
   inputs: INPUTS,
   parseSettings: (resolved) => resolved as unknown as Settings,
-  createNetwork: (backend, train, settings, rng) =>
-    new HybridDaeNetwork(
+  createNetwork: (backend, train, settings, rng) => {
+    const itemEncoding = fitAttributeEncoding(train.itemFeatures!, { withText: settings.text === 'all', numericBins: settings.numericBins });
+    return new HybridDaeNetwork(
       backend,
-      itemAttributeVectors(train.itemFeatures!, { withText: settings.text === 'all', numericBins: settings.numericBins }),
+      encodeAttributes(train.itemFeatures!, itemEncoding),
       warmItemsOf(train),
       settings.latent,
       userEncodingOf(train, settings),
       rng,
       settings.textCnn ? { texts: itemTextsOf(train.itemFeatures!), filters: settings.cnnFilters, width: settings.cnnWidth, embedding: settings.cnnEmbedding } : undefined,
       settings.neighbours,
-    ),
+      itemEncoding,
+      settings.textCnn ? textFieldsOf(train.itemFeatures!) : undefined,
+    );
+  },
   networkForState: networkFromState,
   trainingExamples,
   createTraining: (backend, network, examples, settings) => new HybridDaeTraining(network, examples.matrix, examples.userFeatures, settings, backend),
@@ -559,6 +652,12 @@ const SPEC: NeuralModelSpec<Settings, HybridDaeNetwork> = {
   weightsSet: (network) => network.weightsChanged(),
   readsUserFeatures: (network) => network.userLayer !== undefined,
   exportExtra: exportNetworkExtra,
+  scoreNewItems: (network, query, items, settings) => {
+    if (!network.encodesNewItems) return undefined;
+    const out = new Float32Array(query.histories.nRows * items.nRows);
+    network.scoreNewItemsInto(query.histories, network.userVectors(query.userFeatures), items, out, settings.batchSize);
+    return out;
+  },
 };
 
 export const hybridDaeFactory: ModelFactory = neuralModelFactory(SPEC);
