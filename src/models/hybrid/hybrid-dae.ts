@@ -362,14 +362,21 @@ export class HybridDaeNetwork {
       this.itemVectors(this.attributes, (item) => this.warmIndex[item]!, this.scoringVectors, this.scoringBiases);
       this.scoringStale = false;
     }
+    this.logitsInto(histories, users, this.scoringVectors, this.scoringBiases, out, chunkRows);
+  }
+
+  /** h_u · d_j + c_j for each row of `histories` and each of the items with `vectors` and `biases`, `chunkRows` rows at a time. */
+  private logitsInto(histories: CsrOperand, users: CsrMatrix | undefined, vectors: Float32Array, biases: Float32Array, out: Float32Array, chunkRows: number): void {
+    const L = this.latent;
+    const n = biases.length;
     for (let start = 0; start < histories.nRows; start += chunkRows) {
       const end = Math.min(start + chunkRows, histories.nRows);
       const chunk = csrRowRange(histories, start, end);
       const chunkUsers = users ? csrRowRange(users, start, end) : undefined;
       const h = this.encode(this.input.apply(chunk, 1, undefined), chunkUsers);
       const logits = out.subarray(start * n, end * n);
-      this.backend.gemm(false, true, chunk.nRows, n, L, 1, h, L, this.scoringVectors, L, 0, logits, n);
-      this.backend.addBias(logits, chunk.nRows, n, this.scoringBiases);
+      this.backend.gemm(false, true, chunk.nRows, n, L, 1, h, L, vectors, L, 0, logits, n);
+      this.backend.addBias(logits, chunk.nRows, n, biases);
     }
   }
 
@@ -401,15 +408,7 @@ export class HybridDaeNetwork {
       const texts = newItemTexts(items, this.textFields!);
       this.backend.axpy(1, this.text.cnn.forward(textWindows(texts, this.text.cnn.shape.vocabulary, this.text.cnn.shape.width)), vectors);
     }
-    for (let start = 0; start < histories.nRows; start += chunkRows) {
-      const end = Math.min(start + chunkRows, histories.nRows);
-      const chunk = csrRowRange(histories, start, end);
-      const chunkUsers = users ? csrRowRange(users, start, end) : undefined;
-      const h = this.encode(this.input.apply(chunk, 1, undefined), chunkUsers);
-      const logits = out.subarray(start * m, end * m);
-      this.backend.gemm(false, true, chunk.nRows, m, L, 1, h, L, vectors, L, 0, logits, m);
-      this.backend.addBias(logits, chunk.nRows, m, biases);
-    }
+    this.logitsInto(histories, users, vectors, biases, out, chunkRows);
   }
 }
 
