@@ -70,8 +70,7 @@ export interface Recommender {
    * alone, on the scale of score(), so that they can be ranked among the catalogue's items:
    * query rows × items.nRows, row-major. Fields are matched to the training items' by name;
    * values the model never saw add nothing. Undefined when this fitted model cannot (one saved
-   * before it kept its attribute encoding); the service then scores such items from their
-   * attribute neighbours (src/serve/new-items.ts).
+   * before it kept its attribute encoding).
    */
   scoreNewItems?(query: ScoreQuery, items: FeatureTable): Float32Array | undefined;
 

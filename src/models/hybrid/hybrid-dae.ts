@@ -174,7 +174,6 @@ export class HybridDaeNetwork {
     /** The text fields' vocabularies in the order the CNN's words stack them, so that a new item's words map alike. */
     readonly textFields?: readonly TextFieldVocabulary[],
   ) {
-    const neighbours = neighbourCount;
     this.items = attributes.nRows;
     this.latent = latent;
     this.attributes = attributes;
@@ -182,8 +181,8 @@ export class HybridDaeNetwork {
     this.warmIndex = new Int32Array(this.items).fill(-1);
     warmItems.forEach((item, w) => (this.warmIndex[item] = w));
     this.warmAttributes = attributes.selectRows(warmItems);
-    if (neighbours > 0) {
-      const all = attributeNeighbours(attributes, attributes.selectRows(warmItems), warmItems, neighbours);
+    if (neighbourCount > 0) {
+      const all = attributeNeighbours(attributes, attributes.selectRows(warmItems), warmItems, neighbourCount);
       this.neighbourWeights = { all, warm: all.selectRows(warmItems) };
     }
     this.input = new NormalisedInput(backend);
@@ -594,7 +593,7 @@ function networkFromState(backend: Backend, state: ModelState, nItems: number, s
     const tokens = requireTensor(source, state.tensors, 'texts.tokens', Int32Array, [textIndptr[nItems]!]);
     text = { texts: { texts: { nRows: nItems, indptr: textIndptr, tokens }, vocabulary }, filters: settings.cnnFilters, width: settings.cnnWidth, embedding: settings.cnnEmbedding };
   }
-  // Models saved before these were kept score new items from attribute neighbours in the service instead.
+  // Absent in models saved before they were kept: such a model cannot score new items (encodesNewItems).
   const itemEncoding = state.extra?.['itemEncoding'] as AttributeEncoding | undefined;
   const textFields = state.extra?.['textFields'] as TextFieldVocabulary[] | undefined;
   return new HybridDaeNetwork(backend, new CsrMatrix(nItems, width, indptr, indices, values), warm, settings.latent, userEncoding, undefined, text, settings.neighbours, itemEncoding, textFields);
