@@ -21,6 +21,7 @@ import { ApiError, errorHandler, notFoundHandler } from './errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { ServiceMetrics } from './metrics.js';
 import { ModelSlot } from './model-slot.js';
+import { DEFAULT_NEW_ITEM_OPTIONS, type NewItemOptions } from './new-items.js';
 import { RecommendationService } from './recommendations.js';
 import { DEFAULT_SCORE_BATCHING, type ScoreBatchingOptions } from './score-batcher.js';
 import { adminRoutes } from './routes/admin.js';
@@ -66,6 +67,8 @@ export interface ServiceOptions {
   readonly maxUserEvents?: number;
   /** Concurrent recommendation requests scored in one call (score-batcher.ts). Default: up to 64 rows, those arriving in one event-loop turn; maxRows 1 turns it off. */
   readonly scoreBatching?: ScoreBatchingOptions;
+  /** Items newer than the served model ranked from their attributes (new-items.ts): neighbours and refresh; false leaves them out. Default 20 neighbours, 30 s. */
+  readonly newItems?: NewItemOptions | false;
   /** Saved `recoder evaluate --json` results the dashboard shows (dashboard/evaluation-files.ts); default none. */
   readonly evaluationsDir?: string;
 }
@@ -133,6 +136,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       popularCacheMs: options.popularCacheMs ?? DEFAULT_POPULAR_CACHE_MS,
       maxUserEvents: options.maxUserEvents ?? DEFAULT_MAX_USER_EVENTS,
       scoreBatching: options.scoreBatching ?? DEFAULT_SCORE_BATCHING,
+      newItems: options.newItems ?? DEFAULT_NEW_ITEM_OPTIONS,
     }),
     metrics,
     training,

@@ -30,6 +30,13 @@ export const explanationSchema = {
     },
     summary: { type: 'string', description: 'one line for people, e.g. "because you interacted with Toy Story (1995)" or "popular in the last 30 days (12 people)"' },
     reasons: { type: 'array', items: reasonSchema, maxItems: 3, description: 'the strongest reasons, largest weight first (empty for popular items)' },
+    similarTo: {
+      type: 'array',
+      items: reasonSchema,
+      maxItems: 3,
+      description:
+        "only for an item newer than the model scored through the catalogue items whose attributes it shares: those items, weight = their share of the new item's score (the weights of all of them sum to 1); the reasons above are then exact for that score too",
+    },
   },
   required: ['method', 'summary', 'reasons'],
   additionalProperties: false,

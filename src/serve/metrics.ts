@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type RecommendationSource = 'model' | 'fold-in' | 'sequence' | 'user-attributes' | 'popular';
+export type RecommendationSource = 'model' | 'fold-in' | 'sequence' | 'user-attributes' | 'item-attributes' | 'popular';
 export type RecommendationEndpoint = 'user' | 'session' | 'similar';
 
 export class ServiceMetrics {

@@ -10,6 +10,9 @@
  *   SASRec...) either of the two is 'sequence' instead: the user's stored events, or the
  *   session's items, go to the model in their order (oldest first), read at the request, so an
  *   event posted a moment ago already moves the next recommendations — no retraining;
+ * - items created after the version was trained (new-items.ts) are ranked among the
+ *   catalogue's in any of these, each marked 'item-attributes'; items similar to such an
+ *   item are the model's ranking for its attribute neighbours ('item-attributes');
  * - a user with no usable events, or no model yet ('popular'): the items with
  *   the most distinct users in the last `popularWindowMs`, then all-time
  *   popular ones after them when the window has too few (rankings cached for
@@ -32,9 +35,10 @@ import type { EventStore } from '../store/event-store.js';
 import { ApiError } from './errors.js';
 import { foldInLimitation, requireFoldIn } from './fold-in-support.js';
 import { interactionValue, type EventLike } from './event-filter.js';
-import { explainModelItems, popularExplanation, type ExplainedHistory, type Explanation } from './explanations.js';
+import { explainModelItems, explainNewItems, popularExplanation, type ExplainedHistory, type Explanation } from './explanations.js';
 import type { RecommendationSource } from './metrics.js';
 import type { ModelSlot, ServedModel } from './model-slot.js';
+import { DEFAULT_NEW_ITEM_OPTIONS, NewItemIndex, newItemScores, type NewItemOptions } from './new-items.js';
 import { PopularItemsCache } from './popular-cache.js';
 import { ScoreBatcher, type ScoreBatchingOptions } from './score-batcher.js';
 import { featuresOf } from './training-data.js';
@@ -56,6 +60,8 @@ export interface RankOptions {
 export interface RecommendedItem {
   readonly id: string;
   readonly score: number;
+  /** 'item-attributes': an item newer than the served model, scored from its attributes (new-items.ts). */
+  readonly source?: 'item-attributes';
   readonly attributes?: Readonly<Record<string, unknown>>;
   readonly explanation?: Explanation;
 }
@@ -82,7 +88,20 @@ export interface RecommendationServiceOptions {
   readonly maxUserEvents?: number;
   /** Concurrent requests scored in one call (score-batcher.ts); default DEFAULT_SCORE_BATCHING, maxRows 1 for off. */
   readonly scoreBatching?: ScoreBatchingOptions;
+  /** Items newer than the model, ranked from their attributes (new-items.ts); false leaves them out. Default on. */
+  readonly newItems?: NewItemOptions | false;
 }
+
+/** How one ranking is asked for, beyond the client's options. */
+interface RankRequest {
+  /** Catalogue columns never to return (the history, the anchor item). */
+  readonly excludeCols: readonly number[];
+  /** Item ids never to return, for items outside the catalogue (a new item in the history, or the one asked about). */
+  readonly excludeIds?: ReadonlySet<string>;
+  readonly explained?: ExplainedHistory;
+}
+
+type Candidate = { readonly col: number; readonly row: -1; readonly score: number } | { readonly col: -1; readonly row: number; readonly score: number };
 
 /** float32 scores carry about 7 significant digits; more would be noise in the JSON. */
 const roundScore = (score: number): number => Number(score.toPrecision(7));
@@ -133,6 +152,8 @@ export class RecommendationService {
   private readonly now: () => number;
   private readonly popularCache: PopularItemsCache;
   readonly batcher: ScoreBatcher;
+  /** Null when new items are turned off. */
+  readonly newItems: NewItemIndex | null;
 
   constructor(
     private readonly store: EventStore,
@@ -142,6 +163,7 @@ export class RecommendationService {
     this.now = options.now ?? Date.now;
     this.popularCache = new PopularItemsCache(store, { ttlMs: options.popularCacheMs, now: this.now });
     this.batcher = new ScoreBatcher(options.scoreBatching);
+    this.newItems = options.newItems === false ? null : new NewItemIndex(store, { now: this.now, ...(options.newItems ?? DEFAULT_NEW_ITEM_OPTIONS) });
   }
 
   async forUser(userId: string, options: RankOptions): Promise<RecommendationResult> {
@@ -165,7 +187,7 @@ export class RecommendationService {
       if (cols.length > 0 && canScore) {
         const query = singleQuery(served, cols, values, trainingRow ?? -1);
         const exclude = options.excludeSeen ? [...query.histories.rowIndices(0), ...this.columnsOf(served, seen)] : [];
-        const items = await this.rankWithModel(served, query, exclude, options);
+        const items = await this.rankWithModel(served, query, options, { excludeCols: exclude, excludeIds: options.excludeSeen ? seen : new Set() });
         return { source: modelSource(served, trainingRow !== undefined), modelVersion: served.version, items };
       }
       // No history the model can use, but attributes the model reads (gender, age, ...): a user
@@ -174,7 +196,10 @@ export class RecommendationService {
         const userFeatures = await this.userFeaturesOf(userId);
         if (userFeatures !== undefined) {
           const query = { ...singleQuery(served, [], [], trainingRow ?? -1), userFeatures };
-          const items = await this.rankWithModel(served, query, options.excludeSeen ? this.columnsOf(served, seen) : [], options);
+          const items = await this.rankWithModel(served, query, options, {
+            excludeCols: options.excludeSeen ? this.columnsOf(served, seen) : [],
+            excludeIds: options.excludeSeen ? seen : new Set(),
+          });
           return { source: 'user-attributes', modelVersion: served.version, items };
         }
       }
@@ -199,7 +224,7 @@ export class RecommendationService {
       const { cols, values } = entriesOf(served, interactions);
       if (cols.length > 0) {
         const exclude = options.excludeSeen ? this.columnsOf(served, seen) : [];
-        const items = await this.rankWithModel(served, singleQuery(served, cols, values, -1), exclude, options);
+        const items = await this.rankWithModel(served, singleQuery(served, cols, values, -1), options, { excludeCols: exclude, excludeIds: options.excludeSeen ? seen : new Set() });
         return { source: modelSource(served, false), modelVersion: served.version, items, ...(unknownItems.length > 0 ? { unknownItems } : {}) };
       }
       const items = await this.popular(served, options, options.excludeSeen ? seen : new Set());
@@ -213,22 +238,34 @@ export class RecommendationService {
    * Items like `itemId`: the model's scores for a row holding that one item,
    * i.e. what it recommends to someone who interacted with it alone. For EASE
    * that is the item's row of B, for item-kNN its neighbours' similarities, for
-   * the autoencoders their output for a one-item input.
+   * the autoencoders their output for a one-item input. For an item newer than the
+   * model ('item-attributes'), the row is its attribute neighbours, weighted by s̃.
    */
   async similarItems(itemId: string, options: RankOptions): Promise<RecommendationResult> {
     const served = this.slot.current;
     if (served === null) throw modelNotLoaded(this.slot.modelDir);
     requireFoldIn(served.manifest.model, 'similar items');
     const col = served.itemIndex.get(itemId);
-    if (col === undefined) {
+    if (col !== undefined) {
+      const items = await this.rankWithModel(served, singleQuery(served, [col], [1], -1), options, { excludeCols: [col], explained: 'item' });
+      return { source: 'model', modelVersion: served.version, items };
+    }
+    const fresh = this.newItems === null ? undefined : await this.newItems.current(served);
+    const row = fresh?.index.get(itemId);
+    const neighbours = row === undefined ? undefined : fresh!.neighbours;
+    if (row === undefined || neighbours === undefined || neighbours.rowLength(row) === 0) {
       throw new ApiError(
         404,
         'item_not_in_model',
-        `item '${itemId}' is not among the ${served.itemIndex.size} items of model version ${served.version} (it had no events when that version was trained)`,
+        row === undefined
+          ? `item '${itemId}' is not among the ${served.itemIndex.size} items of model version ${served.version}, and the store has no attributes or categories for it to be placed by`
+          : `item '${itemId}' is newer than model version ${served.version} and shares no attribute or category with its ${served.itemIndex.size} items`,
       );
     }
-    const items = await this.rankWithModel(served, singleQuery(served, [col], [1], -1), [col], options, 'item');
-    return { source: 'model', modelVersion: served.version, items };
+    const cols = Array.from(neighbours.rowIndices(row));
+    const query = singleQuery(served, cols, Array.from(neighbours.rowValues(row)), -1);
+    const items = await this.rankWithModel(served, query, options, { excludeCols: [], excludeIds: new Set([itemId]), explained: 'new-item' });
+    return { source: 'item-attributes', modelVersion: served.version, items };
   }
 
   private columnsOf(served: ServedModel, ids: Iterable<string>): number[] {
@@ -242,29 +279,24 @@ export class RecommendationService {
 
   /**
    * The [offset, offset + n) slice of the model's ranking for one row, after
-   * exclusions and the category filter. Without a category the top k is cut
-   * once; with one, candidates are taken best first in growing blocks and
+   * exclusions and the category filter, with the items newer than the model
+   * (new-items.ts) ranked among the catalogue's by score. Without a category the top k
+   * is cut once; with one, candidates are taken best first in growing blocks and
    * checked against the store until enough match or the catalogue runs out.
    */
-  private async rankWithModel(
-    served: ServedModel,
-    query: ScoreQuery,
-    excludeCols: readonly number[],
-    options: RankOptions,
-    explained: ExplainedHistory = 'history',
-  ): Promise<RecommendedItem[]> {
+  private async rankWithModel(served: ServedModel, query: ScoreQuery, options: RankOptions, request: RankRequest): Promise<RecommendedItem[]> {
     const nItems = served.model.nItems;
     const scores = await this.batcher.score(served.model, query);
-    const excluded = [...excludeCols, ...this.columnsOf(served, options.excludeItemIds)];
+    const excluded = [...request.excludeCols, ...this.columnsOf(served, options.excludeItemIds)];
     const exclude = csrFromCoo(1, nItems, new Int32Array(excluded.length), excluded, null, 'max');
     const wanted = options.offset + options.n;
-    const ranked: { col: number; score: number }[] = [];
+    const ranked: Candidate[] = [];
     let k = Math.min(nItems, options.category === undefined ? wanted : Math.max(4 * wanted, 256));
     let scanned = 0;
     for (;;) {
       const top = topKPerRow(scores, nItems, k, { exclude, withScores: true });
-      const block: { col: number; score: number }[] = [];
-      for (let r = scanned; r < k && top.items[r]! >= 0; r++) block.push({ col: top.items[r]!, score: top.scores![r]! });
+      const block: Candidate[] = [];
+      for (let r = scanned; r < k && top.items[r]! >= 0; r++) block.push({ col: top.items[r]!, row: -1, score: top.scores![r]! });
       if (options.category === undefined) ranked.push(...block);
       else {
         const categories = await this.store.itemCategories(block.map((c) => served.manifest.itemIds[c.col]!));
@@ -277,11 +309,35 @@ export class RecommendationService {
       scanned = k;
       k = Math.min(nItems, 4 * k);
     }
+    const fresh = this.newItems === null ? undefined : await this.newItems.current(served);
+    let byModel = false;
+    if (fresh !== undefined && fresh.ids.length > 0) {
+      const scored = newItemScores(served, fresh, query, scores.subarray(0, nItems));
+      byModel = scored.byModel;
+      const excludedIds = new Set([...options.excludeItemIds, ...(request.excludeIds ?? [])]);
+      const newRanked: Candidate[] = [];
+      fresh.ids.forEach((id, row) => {
+        const score = scored.scores[row]!;
+        if (Number.isNaN(score) || excludedIds.has(id)) return;
+        if (options.category !== undefined && !fresh.categories[row]!.includes(options.category)) return;
+        newRanked.push({ col: -1, row, score });
+      });
+      // Best first; on a tie the catalogue's item, then the older new item, stays first (a stable order for paging).
+      ranked.push(...newRanked.sort((a, b) => b.score - a.score || a.row - b.row).slice(0, wanted));
+      ranked.sort((a, b) => b.score - a.score || (a.col < 0 ? 1 : 0) - (b.col < 0 ? 1 : 0));
+    }
     const pageRanked = ranked.slice(options.offset, wanted);
-    let page: RecommendedItem[] = pageRanked.map((c) => ({ id: served.manifest.itemIds[c.col]!, score: roundScore(c.score) }));
+    let page: RecommendedItem[] = pageRanked.map((c) =>
+      c.col >= 0 ? { id: served.manifest.itemIds[c.col]!, score: roundScore(c.score) } : { id: fresh!.ids[c.row]!, score: roundScore(c.score), source: 'item-attributes' as const },
+    );
     if (options.explain) {
-      const explanations = await explainModelItems(this.store, served, query, pageRanked.map((c) => c.col), explained);
-      page = page.map((item, i) => ({ ...item, explanation: explanations[i]! }));
+      const explained = request.explained ?? 'history';
+      const catalogue = pageRanked.filter((c) => c.col >= 0);
+      const newer = pageRanked.filter((c) => c.col < 0);
+      const ofCatalogue = await explainModelItems(this.store, served, query, catalogue.map((c) => c.col), explained);
+      const ofNew = newer.length > 0 ? await explainNewItems(this.store, served, query, fresh!, newer.map((c) => c.row), byModel, explained) : [];
+      let [atCatalogue, atNew] = [0, 0];
+      page = page.map((item, i) => ({ ...item, explanation: pageRanked[i]!.col >= 0 ? ofCatalogue[atCatalogue++]! : ofNew[atNew++]! }));
     }
     return options.withAttributes ? this.withAttributes(served, page) : page;
   }

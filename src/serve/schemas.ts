@@ -137,13 +137,26 @@ export const sessionBodySchema = object(
   { description: 'exactly one of items, events' },
 );
 
-const recommendedItemSchema = object({ id: { type: 'string' }, score: { type: 'number' }, attributes: attributesSchema, explanation: explanationSchema }, ['id', 'score']);
+const recommendedItemSchema = object(
+  {
+    id: { type: 'string' },
+    score: { type: 'number' },
+    source: {
+      type: 'string',
+      enum: ['item-attributes'],
+      description: 'only on an item newer than the served model: it was ranked from its attributes and categories (absent: from the model, as the response says)',
+    },
+    attributes: attributesSchema,
+    explanation: explanationSchema,
+  },
+  ['id', 'score'],
+);
 const recommendationProperties = {
   source: {
     type: 'string',
-    enum: ['model', 'fold-in', 'sequence', 'user-attributes', 'popular'],
+    enum: ['model', 'fold-in', 'sequence', 'user-attributes', 'item-attributes', 'popular'],
     description:
-      'model: a user the model was trained on; fold-in: a row built from stored or given events; sequence: a sequence model scored the stored or given events in their order, as of this request; popular: the recent-popularity fallback',
+      "model: a user the model was trained on; fold-in: a row built from stored or given events; sequence: a sequence model scored the stored or given events in their order, as of this request; user-attributes: a user without usable events, from their attributes; item-attributes: items similar to an item newer than the model, through the catalogue items whose attributes it shares; popular: the recent-popularity fallback. Items newer than the model can appear in any model-ranked list, each marked with its own source",
   },
   modelVersion: { type: ['string', 'null'] },
   items: { type: 'array', items: recommendedItemSchema },

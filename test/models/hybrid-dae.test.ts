@@ -9,8 +9,8 @@ import { csrFromCoo, type CsrMatrix } from '../../src/data/csr.js';
 import { Rng } from '../../src/data/random.js';
 import { referenceBackend } from '../../src/engine/reference.js';
 import { featureTableFromAttributes, type FeatureTable } from '../../src/data/features.js';
-import { encodeAttributes, fitAttributeEncoding } from '../../src/models/hybrid/attribute-vectors.js';
-import { attributeNeighbours, HybridDaeNetwork, hybridDaeFactory, hybridDaeRecommender, itemTextsOf } from '../../src/models/hybrid/hybrid-dae.js';
+import { attributeNeighbours, encodeAttributes, fitAttributeEncoding } from '../../src/models/hybrid/attribute-vectors.js';
+import { HybridDaeNetwork, hybridDaeFactory, hybridDaeRecommender, itemTextsOf } from '../../src/models/hybrid/hybrid-dae.js';
 import { generatedItemFeatures } from '../../test-support/training-data-for.js';
 import { assertClose, backendOrSkip, backendsUnderTest, seededRng } from '../engine/fixtures.js';
 

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_USER_EVENTS, DEFAULT_POPULAR_CACHE_MS, DEFAULT_POPULAR_WINDOW_MS, DEFAULT_RATE_LIMIT, DEFAULT_WATCH_INTERVAL_MS } from '../../serve/app.js';
 import { parseDuration } from '../../serve/duration.js';
 import { checkModelDirectory, removeAbandonedTemporaries } from '../../serve/model-versions.js';
+import { DEFAULT_NEW_ITEM_OPTIONS } from '../../serve/new-items.js';
 import { describeStoreLocation, openEventStore } from '../../serve/open-store.js';
 import { DEFAULT_SCORE_BATCHING } from '../../serve/score-batcher.js';
 import { DEFAULT_RECENT_EVENTS_CACHE } from '../../store/sqlite-store.js';
@@ -40,6 +41,8 @@ interface ServeOptions {
   sqliteSynchronous: 'full' | 'normal';
   scoreBatch: number;
   scoreBatchWindow: number;
+  newItemNeighbours: number;
+  newItemRefresh: number;
   logLevel: string;
 }
 
@@ -116,6 +119,17 @@ export function serveCommand(): Command {
         .argParser(duration('--score-batch-window'))
         .default(DEFAULT_SCORE_BATCHING.windowMs, '0'),
     )
+    .option(
+      '--new-item-neighbours <k>',
+      "items newer than the served model are ranked through their k catalogue items of most similar attributes ('0': leave them out until the next version)",
+      parseInteger('--new-item-neighbours'),
+      DEFAULT_NEW_ITEM_OPTIONS.neighbours,
+    )
+    .addOption(
+      new Option('--new-item-refresh <duration>', 'longest time before an item written outside this server (an import, another replica) is found as new')
+        .argParser(duration('--new-item-refresh'))
+        .default(DEFAULT_NEW_ITEM_OPTIONS.refreshMs, '30s'),
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug (logs are JSON lines on stderr)', 'info')
     .action(async (options: ServeOptions) => {
       const databaseUrl = options.databaseUrl ?? process.env['RECODER_DATABASE_URL'];
@@ -140,6 +154,7 @@ export function serveCommand(): Command {
       if (options.trainEvery !== undefined && options.trainEvery < 1000) throw new Error(`--train-every must be at least 1s, got ${options.trainEvery} ms`);
       await checkModelDirectory(modelDir);
       const cleaned = await removeAbandonedTemporaries(modelDir);
+      if (options.newItemNeighbours < 0) throw new Error(`--new-item-neighbours must be 0 or more, got ${options.newItemNeighbours}`);
       if (options.scoreBatch < 1) throw new Error(`--score-batch must be at least 1, got ${options.scoreBatch}`);
       if (options.userHistoryCache < 0) throw new Error(`--user-history-cache must be 0 or more, got ${options.userHistoryCache}`);
       const store = await openEventStore(storeSpec, {
@@ -160,6 +175,7 @@ export function serveCommand(): Command {
         popularCacheMs: options.popularCache,
         maxUserEvents: options.maxUserEvents,
         scoreBatching: { maxRows: options.scoreBatch, windowMs: options.scoreBatchWindow },
+        newItems: options.newItemNeighbours === 0 ? false : { neighbours: options.newItemNeighbours, refreshMs: options.newItemRefresh },
         evaluationsDir: resolve(options.evaluationsDir ?? join(options.dataDir, 'evaluations')),
       });
       let closing = false;

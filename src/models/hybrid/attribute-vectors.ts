@@ -182,3 +182,37 @@ export function attributeCosines(vectors: CsrMatrix): Float32Array {
   }
   return similarities;
 }
+
+/**
+ * s̃ (rows of `queries` × warm items): for each query row its k warm items of highest attribute
+ * cosine (the item `selfOf(row)` excluded, only positive cosines), weights normalised to sum 1;
+ * ties to the lower warm index.
+ */
+export function attributeNeighbours(queries: CsrMatrix, warmAttributes: CsrMatrix, warmItems: Int32Array, k: number, selfOf: (row: number) => number = (row) => row): CsrMatrix {
+  const n = queries.nRows;
+  const nw = warmItems.length;
+  const warmT = warmAttributes.transpose();
+  const indptr = new Int32Array(n + 1);
+  const indices: number[] = [];
+  const values: number[] = [];
+  const similarity = new Float64Array(nw);
+  const order = new Int32Array(nw);
+  for (let j = 0; j < n; j++) {
+    similarity.fill(0);
+    for (let p = queries.indptr[j]!; p < queries.indptr[j + 1]!; p++) {
+      const attribute = queries.indices[p]!;
+      for (let q = warmT.indptr[attribute]!; q < warmT.indptr[attribute + 1]!; q++) similarity[warmT.indices[q]!]! += queries.values[p]! * warmT.values[q]!;
+    }
+    const self = selfOf(j);
+    let count = 0;
+    for (let w = 0; w < nw; w++) if (similarity[w]! > 0 && warmItems[w] !== self) order[count++] = w;
+    const chosen = Array.from(order.subarray(0, count)).sort((a, b) => similarity[b]! - similarity[a]! || a - b).slice(0, k).sort((a, b) => a - b);
+    const total = chosen.reduce((sum, w) => sum + similarity[w]!, 0);
+    for (const w of chosen) {
+      indices.push(w);
+      values.push(similarity[w]! / total);
+    }
+    indptr[j + 1] = indices.length;
+  }
+  return new CsrMatrix(n, nw, indptr, Int32Array.from(indices), Float32Array.from(values));
+}

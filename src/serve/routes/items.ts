@@ -21,6 +21,8 @@ const security = [{ apiKey: [] }];
 
 export const itemRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, { context }) => {
   const { store } = context;
+  // An item written here is recommendable (or gone) at the next request, not after the new-item index's refresh.
+  const itemsChanged = () => context.recommendations.newItems?.invalidate();
 
   app.post<{ Body: Record<string, unknown> }>(
     '/v1/items',
@@ -34,7 +36,11 @@ export const itemRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, { 
         response: { 200: upsertResultSchema, ...errorResponses(400, 401, 403, 413, 429) },
       },
     },
-    async (request) => store.upsertItems(recordsOf<ItemInput>(request.body, 'items', ['id'])),
+    async (request) => {
+      const result = await store.upsertItems(recordsOf<ItemInput>(request.body, 'items', ['id']));
+      itemsChanged();
+      return result;
+    },
   );
 
   app.put<{ Params: { id: string }; Body: { categories?: string[]; attributes?: Attributes } }>(
@@ -52,6 +58,7 @@ export const itemRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, { 
     },
     async (request) => {
       await store.upsertItems([{ id: request.params.id, categories: request.body.categories ?? [], attributes: request.body.attributes ?? {} }]);
+      itemsChanged();
       return store.getItem(request.params.id);
     },
   );
@@ -101,6 +108,7 @@ export const itemRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, { 
     },
     async (request) => {
       if (!(await store.deleteItem(request.params.id))) throw new ApiError(404, 'item_not_found', `no item '${request.params.id}'`);
+      itemsChanged();
       return { deleted: 1 };
     },
   );
